@@ -1,0 +1,19 @@
+from allauth.account.adapter import DefaultAccountAdapter
+from django.db import transaction
+
+from accounts import services
+
+
+class ConsoleAccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request, user, form, commit=True):
+        """Every sign-up gets an account of its own, as its Owner, on the Free plan (A2)."""
+        with transaction.atomic():
+            user = super().save_user(request, user, form, commit=commit)
+            if commit:
+                name = (form.cleaned_data.get("account_name") or "").strip()
+                services.account_create(owner=user, name=name or default_account_name(user))
+        return user
+
+
+def default_account_name(user) -> str:
+    return f"{user.email.split('@')[0]}'s account"

@@ -1,0 +1,52 @@
+from django import forms
+
+from accounts.models import Membership
+
+
+class SignupForm(forms.Form):
+    """Extra fields on allauth's sign-up form."""
+
+    name = forms.CharField(max_length=150, required=False, label="Your name")
+    account_name = forms.CharField(
+        max_length=100,
+        required=False,
+        label="Account name",
+        help_text="Usually your company or team. You can change it later.",
+    )
+
+    def signup(self, request, user):
+        user.name = self.cleaned_data.get("name", "").strip()
+        user.save(update_fields=["name"])
+
+
+class AccountNameForm(forms.Form):
+    name = forms.CharField(max_length=100, label="Account name")
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Enter a name for the account.")
+        return name
+
+
+class SwitchAccountForm(forms.Form):
+    account = forms.IntegerField()
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_account(self):
+        # SECURITY: only an account the user belongs to can be chosen.
+        membership = (
+            Membership.objects.filter(user=self.user, account_id=self.cleaned_data["account"])
+            .select_related("account")
+            .first()
+        )
+        if membership is None:
+            raise forms.ValidationError("You are not a member of that account.")
+        return membership
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.CharField(required=False)

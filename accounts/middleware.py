@@ -1,0 +1,53 @@
+"""The one chokepoint for the current account: `request.account` and `request.membership`."""
+
+from accounts.models import Membership
+
+SESSION_KEY = "current_account_id"
+
+
+def select_account(request, account_id) -> None:
+    request.session[SESSION_KEY] = account_id
+
+
+def current_membership(request):
+    """The user's membership of the account chosen in the session, or of their only account.
+
+    SECURITY: the session value is re-checked against the user's memberships on
+    every request, so a removed member loses access at their next request.
+    """
+    user = request.user
+    raw = request.session.get(SESSION_KEY)
+    if raw is not None:
+        try:
+            account_id = int(raw)
+        except (TypeError, ValueError):
+            account_id = None
+        if account_id is not None:
+            membership = (
+                Membership.objects.select_related("account")
+                .filter(user=user, account_id=account_id)
+                .first()
+            )
+            if membership is not None:
+                return membership
+        del request.session[SESSION_KEY]
+    memberships = list(Membership.objects.select_related("account").filter(user=user)[:2])
+    if len(memberships) == 1:
+        select_account(request, memberships[0].account_id)
+        return memberships[0]
+    return None
+
+
+class CurrentAccountMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.account = None
+        request.membership = None
+        if request.user.is_authenticated:
+            membership = current_membership(request)
+            if membership is not None:
+                request.membership = membership
+                request.account = membership.account
+        return self.get_response(request)

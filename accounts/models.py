@@ -1,0 +1,187 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+
+from accounts.permissions import Role
+from accounts.plans import PlanCode, Resource, get_plan, limit_for
+
+
+class ConsoleUserManager(UserManager):
+    """Users log in with their email; there is no username."""
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField("email address", unique=True)
+    name = models.CharField(max_length=150, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = ConsoleUserManager()
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self):
+        return self.email
+
+    def get_full_name(self):
+        return self.name or self.email
+
+    def get_short_name(self):
+        return self.name or self.email.split("@")[0]
+
+    @property
+    def display_name(self):
+        return self.name or self.email
+
+
+class Account(models.Model):
+    name = models.CharField(max_length=100)
+    plan = models.CharField(max_length=20, choices=PlanCode.choices, default=PlanCode.FREE)
+    custom_max_projects = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Enterprise only: overrides the plan's project limit."
+    )
+    custom_max_api_keys = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Enterprise only: overrides the plan's API key limit."
+    )
+    require_mfa = models.BooleanField("require MFA for all members", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def plan_info(self):
+        return get_plan(self.plan)
+
+    def limit(self, resource):
+        return limit_for(self, resource)
+
+    @property
+    def owner_membership(self):
+        return self.memberships.select_related("user").filter(role=Role.OWNER).first()
+
+    @property
+    def owner(self):
+        membership = self.owner_membership
+        return membership.user if membership else None
+
+    @property
+    def billing_email(self):
+        """Billing mail goes to the Owner (M5): there is no separate address to drift."""
+        owner = self.owner
+        return owner.email if owner else ""
+
+    def limits_in_use(self):
+        """[(resource, used, limit)] for the Account page."""
+        from django.apps import apps
+
+        used = {Resource.MEMBERS: self.seats_used()}
+        counters = {
+            Resource.PROJECTS: ("projects", "Project"),
+            Resource.API_KEYS: ("apikeys", "ApiKey"),
+        }
+        for resource, (app_label, model_name) in counters.items():
+            model = apps.get_model(app_label, model_name)
+            used[resource] = model.objects.for_account(self).count()
+        return [(resource, used[resource], self.limit(resource)) for resource in Resource]
+
+    def seats_used(self):
+        """Active members plus pending invites (M1)."""
+        from django.apps import apps
+
+        count = self.memberships.count()
+        try:
+            invitation = apps.get_model("members", "Invitation")
+        except LookupError:
+            return count
+        return count + invitation.objects.pending_for_account(self).count()
+
+
+class MembershipQuerySet(models.QuerySet):
+    def for_account(self, account):
+        return self.filter(account=account)
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.READER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["account__name", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "account"], name="one_membership_per_user"),
+            # R1: exactly one Owner; services keep "at least one", the database "at most one".
+            models.UniqueConstraint(
+                fields=["account"], condition=Q(role=Role.OWNER), name="one_owner_per_account"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=[r.value for r in Role]), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()}) in {self.account}"
+
+    @property
+    def is_owner(self):
+        return self.role == Role.OWNER
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def for_account(self, account):
+        return self.filter(account=account)
+
+
+class AuditEvent(models.Model):
+    """One change made in an account, by a member or by support (B1). Append-only."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="audit_events")
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+    # Kept so the entry still reads after the actor's user is deleted.
+    actor_email = models.CharField(max_length=254, blank=True)
+    by_support = models.BooleanField(default=False)
+    action = models.CharField(max_length=64)
+    target_type = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_label = models.CharField(max_length=255, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["account", "-created_at"], name="audit_account_time")]
+
+    def __str__(self):
+        return f"{self.action} {self.target_label}"

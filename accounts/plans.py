@@ -1,0 +1,85 @@
+"""The plan table (SPEC "Plans and limits"): the one place that knows the numbers."""
+
+from dataclasses import dataclass
+
+from django.db import models
+
+
+class PlanCode(models.TextChoices):
+    FREE = "free", "Free"
+    PAYG = "payg", "PAYG"
+    CONTRACTED = "contracted", "Contracted"
+    ENTERPRISE = "enterprise", "Enterprise"
+
+
+class Resource(models.TextChoices):
+    PROJECTS = "projects", "projects"
+    API_KEYS = "api_keys", "API keys"
+    MEMBERS = "members", "members"
+
+
+@dataclass(frozen=True)
+class Plan:
+    code: str
+    name: str
+    limits: dict
+    # Resources whose limit support staff set per account (Enterprise); the
+    # number in `limits` applies until they do.
+    custom: frozenset = frozenset()
+
+
+PLANS = {
+    PlanCode.FREE: Plan(
+        PlanCode.FREE, "Free", {Resource.PROJECTS: 2, Resource.API_KEYS: 2, Resource.MEMBERS: 2}
+    ),
+    PlanCode.PAYG: Plan(
+        PlanCode.PAYG, "PAYG", {Resource.PROJECTS: 2, Resource.API_KEYS: 4, Resource.MEMBERS: 20}
+    ),
+    PlanCode.CONTRACTED: Plan(
+        PlanCode.CONTRACTED,
+        "Contracted",
+        {Resource.PROJECTS: 5, Resource.API_KEYS: 25, Resource.MEMBERS: 20},
+    ),
+    PlanCode.ENTERPRISE: Plan(
+        PlanCode.ENTERPRISE,
+        "Enterprise",
+        {Resource.PROJECTS: 5, Resource.API_KEYS: 25, Resource.MEMBERS: 20},
+        custom=frozenset({Resource.PROJECTS, Resource.API_KEYS}),
+    ),
+}
+
+
+def get_plan(code) -> Plan:
+    return PLANS[PlanCode(code)]
+
+
+def limit_for(account, resource) -> int:
+    """The number of `resource` the account may hold under its plan."""
+    plan = get_plan(account.plan)
+    resource = Resource(resource)
+    if resource in plan.custom:
+        custom = {
+            Resource.PROJECTS: account.custom_max_projects,
+            Resource.API_KEYS: account.custom_max_api_keys,
+        }[resource]
+        if custom is not None:
+            return custom
+    return plan.limits[resource]
+
+
+class LimitReached(Exception):
+    """Raised by services when a create would exceed the plan's limit."""
+
+    def __init__(self, account, resource, limit):
+        self.account = account
+        self.resource = Resource(resource)
+        self.limit = limit
+        super().__init__(limit_message(account, resource, limit))
+
+
+def limit_message(account, resource, limit=None) -> str:
+    resource = Resource(resource)
+    if limit is None:
+        limit = limit_for(account, resource)
+    plan = get_plan(account.plan)
+    return f"Your {plan.name} plan allows {limit} {resource.label}."

@@ -1,0 +1,158 @@
+"""State changes of accounts, memberships and users. Each writes its audit entry."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from accounts.audit import audit_log
+from accounts.models import Account, Membership, User
+from accounts.permissions import Action, Role, can
+from accounts.plans import LimitReached, PlanCode, limit_for
+
+
+def locked_account(account) -> Account:
+    """Lock the account row until the transaction ends; limit checks stand behind it."""
+    return Account.objects.select_for_update().get(pk=account.pk)
+
+
+def check_limit(account, resource, in_use: int) -> None:
+    """Raise LimitReached if one more `resource` would exceed the plan's limit."""
+    limit = limit_for(account, resource)
+    if in_use >= limit:
+        raise LimitReached(account, resource, limit)
+
+
+def ensure_can(*, actor, account, action) -> Membership:
+    """Return the actor's membership of `account`, or raise PermissionDenied."""
+    membership = Membership.objects.filter(user=actor, account=account).first()
+    # SECURITY: services check again what the view's decorator checked.
+    if not can(membership, action):
+        raise PermissionDenied("Your role does not allow this.")
+    return membership
+
+
+@transaction.atomic
+def account_create(*, owner: User, name: str, plan=PlanCode.FREE) -> Account:
+    """A new account with `owner` as its Owner (A2)."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Enter a name for the account."})
+    account = Account.objects.create(name=name, plan=plan)
+    Membership.objects.create(user=owner, account=account, role=Role.OWNER)
+    audit_log(account=account, actor=owner, action="account.create", target=account)
+    return account
+
+
+@transaction.atomic
+def account_rename(*, account: Account, actor: User, name: str) -> Account:
+    ensure_can(actor=actor, account=account, action=Action.MANAGE_SETTINGS)
+    account = locked_account(account)
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Enter a name for the account."})
+    old_name = account.name
+    if name != old_name:
+        account.name = name
+        account.save(update_fields=["name"])
+        audit_log(
+            account=account,
+            actor=actor,
+            action="account.rename",
+            target=account,
+            metadata={"from": old_name, "to": name},
+        )
+    return account
+
+
+def _ensure_support(actor):
+    if actor is None or not actor.is_staff:
+        raise PermissionDenied("Only support staff can do this.")
+
+
+@transaction.atomic
+def support_account_update(*, account: Account, actor: User, changes: dict) -> Account:
+    """Support staff edit plan, custom limits or settings in the admin."""
+    _ensure_support(actor)
+    allowed = {"name", "plan", "custom_max_projects", "custom_max_api_keys", "require_mfa"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+    account = locked_account(account)
+    before = {field: getattr(account, field) for field in changes}
+    for field, value in changes.items():
+        setattr(account, field, value)
+    account.full_clean()
+    account.save(update_fields=list(changes))
+    audit_log(
+        account=account,
+        actor=actor,
+        action="account.support_update",
+        target=account,
+        by_support=True,
+        metadata={
+            f: {"from": before[f], "to": changes[f]} for f in changes if before[f] != changes[f]
+        },
+    )
+    return account
+
+
+@transaction.atomic
+def support_transfer_ownership(*, account: Account, new_owner: User, actor: User) -> Membership:
+    """Make `new_owner` (already a member) the Owner; the previous Owner becomes Admin (M5)."""
+    _ensure_support(actor)
+    account = locked_account(account)
+    target = Membership.objects.select_for_update().filter(account=account, user=new_owner).first()
+    if target is None:
+        raise ValidationError("The new Owner must already be a member of the account.")
+    if target.role == Role.OWNER:
+        raise ValidationError("That member is already the Owner.")
+    previous = (
+        Membership.objects.select_for_update().filter(account=account, role=Role.OWNER).first()
+    )
+    # Demote first: the database allows at most one Owner at any moment.
+    if previous is not None:
+        previous.role = Role.ADMIN
+        previous.save(update_fields=["role"])
+    target.role = Role.OWNER
+    target.save(update_fields=["role"])
+    audit_log(
+        account=account,
+        actor=actor,
+        action="account.transfer_ownership",
+        target=account,
+        by_support=True,
+        metadata={
+            "from": previous.user.email if previous else None,
+            "to": new_owner.email,
+        },
+    )
+    return target
+
+
+@transaction.atomic
+def support_change_email(*, user: User, new_email: str, actor: User) -> User:
+    """Change a user's login email (A4), keeping allauth's address book in step."""
+    from allauth.account.models import EmailAddress
+
+    _ensure_support(actor)
+    new_email = User.objects.normalize_email(new_email.strip()).lower()
+    old_email = user.email
+    if not new_email or new_email == old_email:
+        raise ValidationError("Enter a new email address.")
+    if User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).exists():
+        raise ValidationError("Another user already has this email address.")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.email = new_email
+    user.save(update_fields=["email"])
+    EmailAddress.objects.filter(user=user).delete()
+    EmailAddress.objects.create(user=user, email=new_email, primary=True, verified=True)
+    for membership in user.memberships.select_related("account"):
+        audit_log(
+            account=membership.account,
+            actor=actor,
+            action="user.change_email",
+            target=user,
+            target_label=new_email,
+            by_support=True,
+            metadata={"from": old_email, "to": new_email},
+        )
+    return user

@@ -1,0 +1,126 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from accounts import services
+from accounts.forms import AccountNameForm, AuditFilterForm, SwitchAccountForm
+from accounts.middleware import select_account
+from accounts.models import AuditEvent, Membership
+from accounts.permissions import Action, requires
+
+
+@login_required
+def home(request):
+    """The dashboard, or the account chooser when no account is chosen yet (A1)."""
+    if request.account is None:
+        if Membership.objects.filter(user=request.user).exists():
+            return redirect("accounts:choose")
+        return redirect("accounts:none")
+    return render(request, "accounts/home.html", {"nav": "home"})
+
+
+@login_required
+def choose(request):
+    memberships = Membership.objects.filter(user=request.user).select_related("account")
+    if not memberships:
+        return redirect("accounts:none")
+    return render(request, "accounts/choose.html", {"memberships": memberships})
+
+
+@login_required
+@require_POST
+def switch(request):
+    form = SwitchAccountForm(request.POST, user=request.user)
+    if not form.is_valid():
+        # Same answer for a foreign account and one that does not exist.
+        raise Http404("No such account.")
+    membership = form.cleaned_data["account"]
+    select_account(request, membership.account_id)
+    messages.success(request, f"Switched to {membership.account.name}.")
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "home"
+    response = redirect(next_url)
+    if request.htmx:
+        from django_htmx.http import HttpResponseClientRedirect
+
+        return HttpResponseClientRedirect(response.url)
+    return response
+
+
+@login_required
+def no_account(request):
+    if Membership.objects.filter(user=request.user).exists():
+        return redirect("home")
+    return render(request, "accounts/none.html", {"form": AccountNameForm()})
+
+
+@login_required
+def create(request):
+    """Open a new account of one's own (for people who have none left, or want another)."""
+    form = AccountNameForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        account = services.account_create(owner=request.user, name=form.cleaned_data["name"])
+        select_account(request, account.pk)
+        messages.success(request, f"Created {account.name}. You are its Owner.")
+        return redirect("home")
+    return render(request, "accounts/create.html", {"form": form})
+
+
+@requires(Action.VIEW)
+def detail(request):
+    account = request.account
+    return render(
+        request,
+        "accounts/detail.html",
+        {
+            "nav": "account",
+            "account": account,
+            "owner": account.owner,
+            "limits": account.limits_in_use(),
+        },
+    )
+
+
+@requires(Action.MANAGE_SETTINGS)
+def settings_view(request):
+    form = AccountNameForm(request.POST or None, initial={"name": request.account.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_rename(
+                account=request.account, actor=request.user, name=form.cleaned_data["name"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Account settings saved.")
+            return redirect("accounts:detail")
+    return render(request, "accounts/settings.html", {"nav": "account", "form": form})
+
+
+@requires(Action.VIEW_AUDIT)
+def audit(request):
+    events = AuditEvent.objects.for_account(request.account).select_related("actor")
+    form = AuditFilterForm(request.GET or None)
+    action = form.cleaned_data["action"] if form.is_valid() else ""
+    if action:
+        events = events.filter(action=action)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    actions = (
+        AuditEvent.objects.for_account(request.account)
+        .order_by("action")
+        .values_list("action", flat=True)
+        .distinct()
+    )
+    return render(
+        request,
+        "accounts/audit.html",
+        {"nav": "audit", "page": page, "actions": actions, "current_action": action},
+    )

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts import views as account_views
+
+admin.site.site_header = "Speech console support"
+admin.site.site_title = "Speech console support"
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("account/", include("accounts.urls")),
+    path("members/", include("members.urls")),
+    path("projects/", include("projects.urls")),
+    path("keys/", include("apikeys.urls")),
+    path("reporting/", include("reporting.urls")),
+    path("auth/", include("allauth.urls")),
+    path("support/", admin.site.urls),
+    # Key- or token-authenticated, no trailing slash, never a redirect.
+    path("", include("projects.api_urls")),
+    path("", include("reporting.api_urls")),
+]

@@ -1,0 +1,52 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+
+class ProjectQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def for_account(self, account):
+        """The account's live projects: the one door to projects in views and services."""
+        # SECURITY: tenant scoping for projects starts here.
+        return self.filter(account=account, deleted_at__isnull=True)
+
+    def for_account_with_deleted(self, account):
+        """Also the deleted ones, whose names reports keep showing (P4)."""
+        return self.filter(account=account)
+
+
+class Project(models.Model):
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="projects"
+    )
+    name = models.CharField(max_length=100)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Deleting a project removes its keys, uploads and transcripts but keeps this
+    # row, so that usage history still shows the project's name (P4).
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                "account",
+                condition=Q(deleted_at__isnull=True),
+                name="project_name_unique_in_account",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} (deleted)" if self.deleted_at else self.name
+
+    @property
+    def is_deleted(self):
+        return self.deleted_at is not None

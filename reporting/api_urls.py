@@ -1,0 +1,3 @@
+"""Key- or token-authenticated endpoints: no trailing slash, JSON errors, never a redirect."""
+
+urlpatterns = []

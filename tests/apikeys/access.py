@@ -1,0 +1,5 @@
+from tests.access import members_only
+
+ROWS = {
+    "apikeys:list": members_only(),
+}

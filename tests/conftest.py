@@ -1,0 +1,76 @@
+"""Named personas (owner, admin, reader of one account; outsider owns another)."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from accounts.middleware import SESSION_KEY
+from accounts.permissions import Role
+from accounts.plans import PlanCode
+from tests.factories import AccountFactory, MembershipFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@dataclass
+class Team:
+    account: object
+    owner: object
+    admin: object
+    reader: object
+    outsider: object
+    outsider_account: object
+
+    def user(self, persona):
+        return getattr(self, persona)
+
+
+@pytest.fixture
+def team(db):
+    account = AccountFactory(name="Acme", plan=PlanCode.CONTRACTED)
+    owner = MembershipFactory(account=account, role=Role.OWNER, user__email="owner@acme.test").user
+    admin = MembershipFactory(account=account, role=Role.ADMIN, user__email="admin@acme.test").user
+    reader = MembershipFactory(
+        account=account, role=Role.READER, user__email="reader@acme.test"
+    ).user
+    outsider_account = AccountFactory(name="Other Co")
+    outsider = MembershipFactory(
+        account=outsider_account, role=Role.OWNER, user__email="owner@other.test"
+    ).user
+    return Team(account, owner, admin, reader, outsider, outsider_account)
+
+
+def login_client(user, account=None) -> Client:
+    """A test client logged in as `user`, with `account` chosen in the session."""
+    client = Client()
+    client.force_login(user)
+    if account is not None:
+        session = client.session
+        session[SESSION_KEY] = account.pk
+        session.save()
+    return client
+
+
+@pytest.fixture
+def clients(team):
+    """One client per persona; members of the team's account have it chosen."""
+    return {
+        "anonymous": Client(),
+        "reader": login_client(team.reader, team.account),
+        "admin": login_client(team.admin, team.account),
+        "owner": login_client(team.owner, team.account),
+        "outsider": login_client(team.outsider, team.outsider_account),
+    }
