@@ -11,6 +11,7 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("members/", include("members.urls")),
     path("projects/", include("projects.urls")),
+    path("projects/<int:project_id>/transcripts/", include("projects.transcript_urls")),
     path("keys/", include("apikeys.urls")),
     path("reporting/", include("reporting.urls")),
     path("auth/", include("allauth.urls")),
