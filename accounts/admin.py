@@ -25,7 +25,11 @@ class MembershipInline(admin.TabularInline):
     can_delete = False
     show_change_link = False
 
+    # Memberships change only through services (invites, transfer below).
     def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 
@@ -85,9 +89,6 @@ class AccountAdmin(admin.ModelAdmin):
         changes = {field: form.cleaned_data[field] for field in form.changed_data}
         if changes:
             services.support_account_update(account=obj, actor=request.user, changes=changes)
-
-    def save_related(self, request, form, formsets, change):
-        """Memberships change only through services; the inline is read-only."""
 
     def get_urls(self):
         return [

@@ -37,13 +37,14 @@ def console_url_names():
 
 
 def _app_access_modules():
+    """`tests/<app>/access.py` and any `tests/<app>/access_*.py` beside it."""
     for info in pkgutil.iter_modules(tests.__path__):
-        if info.ispkg:
-            try:
-                yield importlib.import_module(f"tests.{info.name}.access")
-            except ModuleNotFoundError as error:
-                if error.name != f"tests.{info.name}.access":
-                    raise
+        if not info.ispkg:
+            continue
+        package = importlib.import_module(f"tests.{info.name}")
+        for module in pkgutil.iter_modules(package.__path__):
+            if module.name == "access" or module.name.startswith("access_"):
+                yield importlib.import_module(f"tests.{info.name}.{module.name}")
 
 
 def expected_rows():

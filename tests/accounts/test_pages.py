@@ -1,0 +1,83 @@
+"""The Account page, settings, audit log and error pages."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.audit import audit_log
+from accounts.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def test_account_page_shows_plan_limits_owner_and_billing_email(team, clients):
+    response = clients["reader"].get(reverse("accounts:detail"))
+    body = response.content.decode()
+    assert "Contracted" in body
+    assert "owner@acme.test" in body
+    limits = {resource.value: (used, limit) for resource, used, limit in response.context["limits"]}
+    assert limits["members"] == (3, 20)
+    assert limits["projects"] == (0, 5)
+    assert limits["api_keys"] == (0, 25)
+    # A Reader sees no edit control.
+    assert reverse("accounts:settings") not in body
+
+
+def test_admin_sees_the_settings_link(clients):
+    assert reverse("accounts:settings") in clients["admin"].get(reverse("accounts:detail")).content.decode()
+
+
+def test_rename_account_writes_an_audit_entry(team, clients):
+    response = clients["admin"].post(reverse("accounts:settings"), {"name": "Acme Inc"})
+    assert response.status_code == 302
+    team.account.refresh_from_db()
+    assert team.account.name == "Acme Inc"
+    event = AuditEvent.objects.get(account=team.account, action="account.rename")
+    assert event.actor == team.admin
+    assert event.metadata == {"from": "Acme", "to": "Acme Inc"}
+
+
+def test_rename_with_blank_name_changes_nothing(team, clients):
+    response = clients["owner"].post(reverse("accounts:settings"), {"name": "   "})
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    team.account.refresh_from_db()
+    assert team.account.name == "Acme"
+
+
+def test_reader_cannot_rename(team, clients):
+    response = clients["reader"].post(reverse("accounts:settings"), {"name": "Hacked"})
+    assert response.status_code == 403
+    team.account.refresh_from_db()
+    assert team.account.name == "Acme"
+
+
+def test_audit_log_shows_only_this_accounts_entries_filtered_and_paginated(team, clients):
+    for i in range(60):
+        audit_log(account=team.account, actor=team.owner, action="project.create",
+                  target_label=f"P{i}")
+    audit_log(account=team.account, actor=team.admin, action="member.invite", target_label="x")
+    audit_log(account=team.outsider_account, actor=team.outsider, action="project.create",
+              target_label="SECRET-OTHER")
+    response = clients["admin"].get(reverse("accounts:audit"))
+    assert len(response.context["page"].object_list) == 50
+    assert response.context["page"].paginator.count == 61
+    assert "SECRET-OTHER" not in response.content.decode()
+    response = clients["admin"].get(reverse("accounts:audit"), {"action": "member.invite"})
+    assert [e.action for e in response.context["page"].object_list] == ["member.invite"]
+    assert set(response.context["actions"]) == {"project.create", "member.invite"}
+    page2 = clients["admin"].get(reverse("accounts:audit"), {"page": "2"})
+    assert len(page2.context["page"].object_list) == 11
+    assert clients["admin"].get(reverse("accounts:audit"), {"page": "zzz"}).status_code == 200
+
+
+def test_unknown_url_is_a_404_in_the_consoles_look(clients):
+    response = clients["owner"].get("/no/such/page/")
+    assert response.status_code == 404
+    assert "Not found" in response.content.decode()
+    assert "Speech console" in response.content.decode()
+
+
+def test_forbidden_page_is_in_the_consoles_look(clients):
+    response = clients["reader"].get(reverse("accounts:audit"))
+    assert response.status_code == 403
+    assert "Not allowed" in response.content.decode()
