@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from accounts import services
-from accounts.models import Account, AuditEvent, Membership, User
+from accounts.models import Account, AuditEvent, Membership, OwnershipTransferRequest, User
 from accounts.permissions import Role
 
 
@@ -180,3 +180,50 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(OwnershipTransferRequest)
+class OwnershipTransferRequestAdmin(admin.ModelAdmin):
+    list_display = ("account", "requested_by", "new_owner", "status", "created_at", "decided_by")
+    list_filter = ("status",)
+    list_select_related = ("account", "requested_by", "new_owner", "decided_by")
+    search_fields = ("account__name", "requested_by__email", "new_owner__email")
+    actions = ["approve", "reject"]
+    readonly_fields = (
+        "account",
+        "requested_by",
+        "new_owner",
+        "status",
+        "created_at",
+        "decided_at",
+        "decided_by",
+        "note",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _decide(self, request, queryset, service, verb):
+        done = 0
+        for transfer in queryset:
+            try:
+                service(transfer=transfer, actor=request.user)
+            except ValidationError as error:
+                self.message_user(
+                    request, f"{transfer}: {' '.join(error.messages)}", messages.ERROR
+                )
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"{verb} {done} transfer request(s).", messages.SUCCESS)
+
+    @admin.action(description="Approve: make the requested Admin the Owner")
+    def approve(self, request, queryset):
+        self._decide(request, queryset, services.support_transfer_request_approve, "Approved")
+
+    @admin.action(description="Reject the selected requests")
+    def reject(self, request, queryset):
+        self._decide(request, queryset, services.support_transfer_request_reject, "Rejected")

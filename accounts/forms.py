@@ -50,3 +50,25 @@ class SwitchAccountForm(forms.Form):
 
 class AuditFilterForm(forms.Form):
     action = forms.CharField(required=False)
+
+
+class DeleteAccountForm(forms.Form):
+    confirm_name = forms.CharField(
+        label="Type the account's name to confirm", max_length=100, strip=False
+    )
+
+
+class TransferRequestForm(forms.Form):
+    new_owner = forms.ModelChoiceField(queryset=Membership.objects.none(), label="New Owner")
+
+    def __init__(self, *args, account, **kwargs):
+        super().__init__(*args, **kwargs)
+        from accounts.permissions import Role
+
+        self.fields["new_owner"].queryset = Membership.objects.filter(
+            account=account, role=Role.ADMIN
+        ).select_related("user")
+        self.fields["new_owner"].label_from_instance = lambda m: m.user.email
+        self.fields["new_owner"].error_messages["invalid_choice"] = (
+            "Ownership can only be transferred to an Admin of this account."
+        )

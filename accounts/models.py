@@ -185,3 +185,45 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.target_label}"
+
+
+class TransferRequestQuerySet(models.QuerySet):
+    def for_account(self, account):
+        return self.filter(account=account)
+
+    def pending(self):
+        return self.filter(status=OwnershipTransferRequest.Status.PENDING)
+
+
+class OwnershipTransferRequest(models.Model):
+    """The Owner asks support to make an Admin the Owner; support approves or rejects (M5)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        CANCELLED = "cancelled", "Cancelled"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="transfer_requests")
+    requested_by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    new_owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = TransferRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"], condition=Q(status="pending"), name="one_pending_transfer"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.account}: {self.requested_by} → {self.new_owner} ({self.status})"

@@ -2,9 +2,10 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.audit import audit_log
-from accounts.models import Account, Membership, User
+from accounts.models import Account, Membership, OwnershipTransferRequest, User
 from accounts.permissions import Action, Role, can
 from accounts.plans import LimitReached, PlanCode, limit_for
 
@@ -156,3 +157,150 @@ def support_change_email(*, user: User, new_email: str, actor: User) -> User:
             metadata={"from": old_email, "to": new_email},
         )
     return user
+
+
+def _send_on_commit(*, subject: str, body: str, recipients: list[str]) -> None:
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    recipients = sorted({r for r in recipients if r})
+    if recipients:
+        transaction.on_commit(
+            lambda: send_mail(
+                subject=f"[Speech console] {subject}",
+                message=body,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=recipients,
+            )
+        )
+
+
+@transaction.atomic
+def transfer_request_create(*, account: Account, actor: User, new_owner: User):
+    """The Owner asks support to hand the account to one of its Admins."""
+    ensure_can(actor=actor, account=account, action=Action.REQUEST_TRANSFER)
+    account = locked_account(account)
+    target = Membership.objects.filter(account=account, user=new_owner).first()
+    if target is None or target.role != Role.ADMIN:
+        raise ValidationError("Ownership can only be transferred to an Admin of this account.")
+    if OwnershipTransferRequest.objects.for_account(account).pending().exists():
+        raise ValidationError("A transfer request is already waiting for support.")
+    transfer = OwnershipTransferRequest.objects.create(
+        account=account, requested_by=actor, new_owner=new_owner
+    )
+    audit_log(
+        account=account,
+        actor=actor,
+        action="account.transfer_request",
+        target=account,
+        metadata={"to": new_owner.email},
+    )
+    return transfer
+
+
+@transaction.atomic
+def transfer_request_cancel(*, account: Account, actor: User, transfer) -> None:
+    ensure_can(actor=actor, account=account, action=Action.REQUEST_TRANSFER)
+    if transfer.account_id != account.pk or transfer.status != transfer.Status.PENDING:
+        raise ValidationError("This transfer request is no longer pending.")
+    transfer.status = transfer.Status.CANCELLED
+    transfer.decided_at = timezone.now()
+    transfer.decided_by = actor
+    transfer.save(update_fields=["status", "decided_at", "decided_by"])
+    audit_log(
+        account=account,
+        actor=actor,
+        action="account.transfer_request_cancel",
+        target=account,
+        metadata={"to": transfer.new_owner.email},
+    )
+
+
+def _decide(transfer, *, actor, status, note=""):
+    transfer.status = status
+    transfer.decided_at = timezone.now()
+    transfer.decided_by = actor
+    transfer.note = note[:500]
+    transfer.save(update_fields=["status", "decided_at", "decided_by", "note"])
+
+
+@transaction.atomic
+def support_transfer_request_approve(*, transfer, actor: User) -> None:
+    """Support approves: the Admin becomes Owner, the Owner becomes Admin; both are told."""
+    _ensure_support(actor)
+    transfer = OwnershipTransferRequest.objects.select_for_update().get(pk=transfer.pk)
+    if transfer.status != transfer.Status.PENDING:
+        raise ValidationError("This transfer request is no longer pending.")
+    support_transfer_ownership(account=transfer.account, new_owner=transfer.new_owner, actor=actor)
+    _decide(transfer, actor=actor, status=transfer.Status.APPROVED)
+    _send_on_commit(
+        subject=f"Ownership of {transfer.account.name} transferred",
+        body=(
+            f"Support approved the transfer of {transfer.account.name}: "
+            f"{transfer.new_owner.email} is now its Owner and receives billing email; "
+            f"{transfer.requested_by.email} is now an Admin."
+        ),
+        recipients=[transfer.new_owner.email, transfer.requested_by.email],
+    )
+
+
+@transaction.atomic
+def support_transfer_request_reject(*, transfer, actor: User, note: str = "") -> None:
+    _ensure_support(actor)
+    transfer = OwnershipTransferRequest.objects.select_for_update().get(pk=transfer.pk)
+    if transfer.status != transfer.Status.PENDING:
+        raise ValidationError("This transfer request is no longer pending.")
+    _decide(transfer, actor=actor, status=transfer.Status.REJECTED, note=note)
+    audit_log(
+        account=transfer.account,
+        actor=actor,
+        action="account.transfer_request_reject",
+        target=transfer.account,
+        by_support=True,
+        metadata={"to": transfer.new_owner.email, "note": note[:500]},
+    )
+    _send_on_commit(
+        subject=f"Ownership transfer of {transfer.account.name} not approved",
+        body=(
+            f"Support did not approve the transfer of {transfer.account.name} to "
+            f"{transfer.new_owner.email}." + (f"\n\nNote from support: {note}" if note else "")
+        ),
+        recipients=[transfer.new_owner.email, transfer.requested_by.email],
+    )
+
+
+def _project_upload_dirs(account) -> list:
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from projects.models import Project
+
+    project_ids = Project.objects.for_account_with_deleted(account).values_list("pk", flat=True)
+    return [Path(settings.MEDIA_ROOT) / "uploads" / str(pk) for pk in project_ids]
+
+
+@transaction.atomic
+def account_delete(*, account: Account, actor: User, confirm_name: str) -> None:
+    """The sole member (the Owner) deletes the account and all its data, for good (A5)."""
+    import logging
+    import shutil
+
+    ensure_can(actor=actor, account=account, action=Action.DELETE_ACCOUNT)
+    account = locked_account(account)
+    if account.seats_used() > 1:
+        raise ValidationError(
+            "Only the sole member can delete an account: remove the other members and "
+            "pending invites first, or ask support to transfer ownership."
+        )
+    if confirm_name.strip() != account.name:
+        raise ValidationError({"confirm_name": "Type the account's name exactly to confirm."})
+    folders = _project_upload_dirs(account)
+    account_id, name = account.pk, account.name
+    # Every row of the account goes with it, its audit log included: what is
+    # left is this line in the server log.
+    account.delete()
+    logging.getLogger("accounts").info(
+        "Account %s (%s) deleted by user %s", account_id, name, actor.pk
+    )
+    transaction.on_commit(lambda: [shutil.rmtree(folder, ignore_errors=True) for folder in folders])

@@ -12,4 +12,7 @@ urlpatterns = [
     path("switch/", views.switch, name="switch"),
     path("none/", views.no_account, name="none"),
     path("new/", views.create, name="create"),
+    path("delete/", views.delete, name="delete"),
+    path("transfer/", views.transfer_request, name="transfer_request"),
+    path("transfer/<int:pk>/cancel/", views.transfer_cancel, name="transfer_cancel"),
 ]

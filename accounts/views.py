@@ -3,14 +3,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts import services
-from accounts.forms import AccountNameForm, AuditFilterForm, SwitchAccountForm
+from accounts.forms import (
+    AccountNameForm,
+    AuditFilterForm,
+    DeleteAccountForm,
+    SwitchAccountForm,
+    TransferRequestForm,
+)
 from accounts.middleware import select_account
-from accounts.models import AuditEvent, Membership
+from accounts.models import AuditEvent, Membership, OwnershipTransferRequest
 from accounts.permissions import Action, requires
 
 
@@ -85,6 +91,12 @@ def detail(request):
             "account": account,
             "owner": account.owner,
             "limits": account.limits_in_use(),
+            "sole_member": account.seats_used() == 1,
+            "pending_transfer": OwnershipTransferRequest.objects.for_account(account)
+            .pending()
+            .select_related("new_owner")
+            .first(),
+            "transfer_form": TransferRequestForm(account=account),
         },
     )
 
@@ -124,3 +136,57 @@ def audit(request):
         "accounts/audit.html",
         {"nav": "audit", "page": page, "actions": actions, "current_action": action},
     )
+
+
+@requires(Action.DELETE_ACCOUNT)
+def delete(request):
+    account = request.account
+    sole_member = account.seats_used() == 1
+    form = DeleteAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_delete(
+                account=account, actor=request.user, confirm_name=form.cleaned_data["confirm_name"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{account.name} and all its data were deleted.")
+            return redirect("home")
+    return render(
+        request,
+        "accounts/delete.html",
+        {"nav": "account", "form": form, "sole_member": sole_member},
+    )
+
+
+@requires(Action.REQUEST_TRANSFER)
+@require_POST
+def transfer_request(request):
+    form = TransferRequestForm(request.POST, account=request.account)
+    if not form.is_valid():
+        for error in form.errors.get("new_owner", []):
+            messages.error(request, error)
+        return redirect("accounts:detail")
+    try:
+        services.transfer_request_create(
+            account=request.account,
+            actor=request.user,
+            new_owner=form.cleaned_data["new_owner"].user,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Transfer requested. Support will review it and email you both.")
+    return redirect("accounts:detail")
+
+
+@requires(Action.REQUEST_TRANSFER)
+@require_POST
+def transfer_cancel(request, pk):
+    transfer = get_object_or_404(
+        OwnershipTransferRequest.objects.for_account(request.account).pending(), pk=pk
+    )
+    services.transfer_request_cancel(account=request.account, actor=request.user, transfer=transfer)
+    messages.success(request, "Transfer request cancelled.")
+    return redirect("accounts:detail")

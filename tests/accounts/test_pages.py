@@ -23,7 +23,10 @@ def test_account_page_shows_plan_limits_owner_and_billing_email(team, clients):
 
 
 def test_admin_sees_the_settings_link(clients):
-    assert reverse("accounts:settings") in clients["admin"].get(reverse("accounts:detail")).content.decode()
+    assert (
+        reverse("accounts:settings")
+        in clients["admin"].get(reverse("accounts:detail")).content.decode()
+    )
 
 
 def test_rename_account_writes_an_audit_entry(team, clients):
@@ -53,11 +56,16 @@ def test_reader_cannot_rename(team, clients):
 
 def test_audit_log_shows_only_this_accounts_entries_filtered_and_paginated(team, clients):
     for i in range(60):
-        audit_log(account=team.account, actor=team.owner, action="project.create",
-                  target_label=f"P{i}")
+        audit_log(
+            account=team.account, actor=team.owner, action="project.create", target_label=f"P{i}"
+        )
     audit_log(account=team.account, actor=team.admin, action="member.invite", target_label="x")
-    audit_log(account=team.outsider_account, actor=team.outsider, action="project.create",
-              target_label="SECRET-OTHER")
+    audit_log(
+        account=team.outsider_account,
+        actor=team.outsider,
+        action="project.create",
+        target_label="SECRET-OTHER",
+    )
     response = clients["admin"].get(reverse("accounts:audit"))
     assert len(response.context["page"].object_list) == 50
     assert response.context["page"].paginator.count == 61

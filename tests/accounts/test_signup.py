@@ -34,7 +34,11 @@ def test_sign_up_creates_a_free_account_owned_by_the_new_user(client):
 def test_sign_up_without_account_name_gets_a_default(client):
     client.post(
         reverse("account_signup"),
-        {"email": "pat@example.com", "password1": "x-long-pass-991!", "password2": "x-long-pass-991!"},
+        {
+            "email": "pat@example.com",
+            "password1": "x-long-pass-991!",
+            "password2": "x-long-pass-991!",
+        },
     )
     assert User.objects.get(email="pat@example.com").memberships.get().account.name == (
         "pat's account"
@@ -55,7 +59,11 @@ def test_sign_up_with_an_existing_email_is_refused(client):
     owner = account_with_owner()
     response = client.post(
         reverse("account_signup"),
-        {"email": owner.user.email, "password1": "x-long-pass-991!", "password2": "x-long-pass-991!"},
+        {
+            "email": owner.user.email,
+            "password1": "x-long-pass-991!",
+            "password2": "x-long-pass-991!",
+        },
     )
     assert response.status_code == 200
     assert User.objects.filter(email=owner.user.email).count() == 1
