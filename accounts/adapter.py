@@ -14,6 +14,10 @@ class ConsoleAccountAdapter(DefaultAccountAdapter):
                 services.account_create(owner=user, name=name or default_account_name(user))
         return user
 
+    def get_login_stages(self):
+        """After the password, users with MFA give a code (accounts/mfa/stages.py)."""
+        return [*super().get_login_stages(), "accounts.mfa.stages.MfaStage"]
+
 
 def default_account_name(user) -> str:
     return f"{user.email.split('@')[0]}'s account"

@@ -51,3 +51,9 @@ class CurrentAccountMiddleware:
                 request.membership = membership
                 request.account = membership.account
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # Required MFA is enforced here, after URL resolution, for every view at once.
+        from accounts.mfa.enforcement import mfa_gate
+
+        return mfa_gate(request)

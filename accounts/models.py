@@ -227,3 +227,7 @@ class OwnershipTransferRequest(models.Model):
 
     def __str__(self):
         return f"{self.account}: {self.requested_by} → {self.new_owner} ({self.status})"
+
+
+# Registered with the accounts app: authenticator devices with sealed secrets.
+from accounts.mfa.sealed import SealedTOTPDevice  # noqa: E402, F401

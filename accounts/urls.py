@@ -1,12 +1,15 @@
-from django.urls import path
+from django.urls import include, path
 
 from accounts import views
+from accounts.mfa import views as mfa_views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("", views.detail, name="detail"),
     path("settings/", views.settings_view, name="settings"),
+    path("settings/require-mfa/", mfa_views.require, name="require_mfa"),
+    path("security/", include("accounts.mfa.urls")),
     path("audit/", views.audit, name="audit"),
     path("choose/", views.choose, name="choose"),
     path("switch/", views.switch, name="switch"),

@@ -114,7 +114,13 @@ def settings_view(request):
         else:
             messages.success(request, "Account settings saved.")
             return redirect("accounts:detail")
-    return render(request, "accounts/settings.html", {"nav": "account", "form": form})
+    from accounts.mfa.views import require_mfa_context
+
+    return render(
+        request,
+        "accounts/settings.html",
+        {"nav": "account", "form": form, "mfa": require_mfa_context(request)},
+    )
 
 
 @requires(Action.VIEW_AUDIT)

@@ -3,3 +3,6 @@ from django.apps import AppConfig
 
 class MembersConfig(AppConfig):
     name = "members"
+
+    def ready(self):
+        from members import signals  # noqa: F401

@@ -1,0 +1,38 @@
+"""Reads shared by the members page and its fragments."""
+
+from dataclasses import dataclass
+
+from django.db.models import Case, IntegerField, Value, When
+
+from accounts.mfa.selectors import with_mfa_status
+from accounts.models import Membership
+from accounts.permissions import Role
+from accounts.plans import Resource
+from members.models import Invitation
+
+
+@dataclass(frozen=True)
+class SeatUsage:
+    used: int
+    limit: int
+    pending: int
+
+    @property
+    def full(self):
+        return self.used >= self.limit
+
+
+def seat_usage(account) -> SeatUsage:
+    pending = Invitation.objects.pending_for_account(account).count()
+    members = Membership.objects.for_account(account).count()
+    return SeatUsage(used=members + pending, limit=account.limit(Resource.MEMBERS), pending=pending)
+
+
+def member_rows(account):
+    """The account's members, Owner first, each with `mfa_enrolled`."""
+    owner_first = Case(
+        When(role=Role.OWNER, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    return with_mfa_status(Membership.objects.for_account(account).select_related("user")).order_by(
+        owner_first, "created_at", "id"
+    )
