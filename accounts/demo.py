@@ -19,6 +19,8 @@ class DemoData:
 
     users: dict = field(default_factory=dict)
     accounts: dict = field(default_factory=dict)
+    # {(account name, project name): Project}, filled by projects.demo.
+    projects: dict = field(default_factory=dict)
     lines: list = field(default_factory=list)
 
 

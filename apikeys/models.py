@@ -34,11 +34,21 @@ class ApiKey(models.Model):
     # A deleted key stops authenticating at once; the row stays so that usage
     # history keeps the key's name (U4).
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # The one-time token of the create form that made this key: a form submitted
+    # twice (double click, reload) finds it and makes no second key.
+    create_token = models.CharField(max_length=64, blank=True, default="")
 
     objects = ApiKeyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["create_token"],
+                condition=~models.Q(create_token=""),
+                name="apikey_create_token_unique",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.name} (deleted)" if self.deleted_at else self.name

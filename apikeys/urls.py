@@ -6,4 +6,6 @@ app_name = "apikeys"
 
 urlpatterns = [
     path("", views.list_view, name="list"),
+    path("new/", views.create, name="create"),
+    path("<int:pk>/delete/", views.delete, name="delete"),
 ]

@@ -1,16 +1,108 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from accounts.permissions import Action, requires
+from accounts.plans import LimitReached, Resource, limit_for, limit_message
+from projects import services
+from projects.forms import ProjectNameForm
+from projects.models import Project
+
+
+def _projects(account):
+    return Project.objects.for_account(account).annotate(
+        key_count=Count("api_keys", filter=Q(api_keys__deleted_at__isnull=True))
+    )
+
+
+def _get_project(request, pk) -> Project:
+    # SECURITY: another account's project, or a deleted one, is a 404.
+    return get_object_or_404(Project.objects.for_account(request.account), pk=pk)
+
+
+def _list_response(request, form=None, status=200):
+    account = request.account
+    projects = list(_projects(account))
+    limit = limit_for(account, Resource.PROJECTS)
+    return render(
+        request,
+        "projects/list.html",
+        {
+            "nav": "projects",
+            "projects": projects,
+            "form": form or ProjectNameForm(),
+            "at_limit": len(projects) >= limit,
+            "limit_message": limit_message(account, Resource.PROJECTS, limit),
+        },
+        status=status,
+    )
 
 
 @requires(Action.VIEW)
 def list_view(request):
+    return _list_response(request)
+
+
+@requires(Action.MANAGE_PROJECTS)
+@require_POST
+def create(request):
+    form = ProjectNameForm(request.POST)
+    if form.is_valid():
+        try:
+            project = services.project_create(
+                account=request.account, actor=request.user, name=form.cleaned_data["name"]
+            )
+        except LimitReached as error:
+            form.add_error(None, str(error))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Created the project {project.name}.")
+            return redirect("projects:list")
+    return _list_response(request, form)
+
+
+@requires(Action.MANAGE_PROJECTS)
+def rename(request, pk):
+    """Inline rename (htmx swaps the row); without JavaScript, a page of its own."""
+    project = _get_project(request, pk)
+    form = ProjectNameForm(request.POST or None, initial={"name": project.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = services.project_rename(
+                account=request.account,
+                actor=request.user,
+                project=project,
+                name=form.cleaned_data["name"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if request.htmx:
+                row = _projects(request.account).get(pk=project.pk)
+                return render(request, "projects/list.html#row", {"project": row, "renamed": True})
+            messages.success(request, f"Renamed the project to {project.name}.")
+            return redirect("projects:list")
+    if request.htmx:
+        row = _projects(request.account).get(pk=project.pk)
+        return render(request, "projects/list.html#row", {"project": row, "rename_form": form})
     return render(
-        request,
-        "coming.html",
-        {
-            "nav": "projects",
-            "title": "Projects",
-            "description": "Projects isolate data for production, staging or development, each with its own API keys.",
-        },
+        request, "projects/rename.html", {"nav": "projects", "project": project, "form": form}
     )
+
+
+@requires(Action.MANAGE_PROJECTS)
+def delete(request, pk):
+    """POST deletes; GET is the confirm page for browsers without JavaScript."""
+    project = _get_project(request, pk)
+    if request.method == "POST":
+        try:
+            services.project_delete(account=request.account, actor=request.user, project=project)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Deleted the project {project.name}.")
+        return redirect("projects:list")
+    return render(request, "projects/delete.html", {"nav": "projects", "project": project})

@@ -1,0 +1,115 @@
+"""State changes of projects (P1, P4). Each writes its audit entry."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.audit import audit_log
+from accounts.models import Account, User
+from accounts.permissions import Action
+from accounts.plans import Resource
+from accounts.services import check_limit, ensure_can, locked_account
+from projects.forms import NAME_MAX_LENGTH
+from projects.models import Project
+
+
+def _clean_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "Enter a name for the project."})
+    if len(name) > NAME_MAX_LENGTH:
+        raise ValidationError(
+            {"name": f"Use at most {NAME_MAX_LENGTH} characters for the project's name."}
+        )
+    return name
+
+
+def _ensure_name_free(account: Account, name: str, *, exclude: Project | None = None) -> None:
+    taken = Project.objects.for_account(account).filter(name__iexact=name)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude.pk)
+    if taken.exists():
+        raise ValidationError({"name": f"A project named “{name}” already exists."})
+
+
+def _live_project(account: Account, project: Project) -> Project:
+    # SECURITY: re-read inside the transaction from the account, so that a
+    # foreign or meanwhile deleted project is refused.
+    live = Project.objects.for_account(account).select_for_update().filter(pk=project.pk).first()
+    if live is None:
+        raise ValidationError("This project no longer exists.")
+    return live
+
+
+@transaction.atomic
+def project_create(*, account: Account, actor: User, name: str) -> Project:
+    """A new project, within the plan's project limit (P4)."""
+    ensure_can(actor=actor, account=account, action=Action.MANAGE_PROJECTS)
+    name = _clean_name(name)
+    account = locked_account(account)
+    check_limit(account, Resource.PROJECTS, Project.objects.for_account(account).count())
+    _ensure_name_free(account, name)
+    try:
+        with transaction.atomic():
+            project = Project.objects.create(account=account, name=name, created_by=actor)
+    except IntegrityError:
+        raise ValidationError({"name": f"A project named “{name}” already exists."}) from None
+    audit_log(account=account, actor=actor, action="project.create", target=project)
+    return project
+
+
+@transaction.atomic
+def project_rename(*, account: Account, actor: User, project: Project, name: str) -> Project:
+    ensure_can(actor=actor, account=account, action=Action.MANAGE_PROJECTS)
+    name = _clean_name(name)
+    # The account lock orders renames and creates, so that the name check holds.
+    account = locked_account(account)
+    project = _live_project(account, project)
+    old_name = project.name
+    if name == old_name:
+        return project
+    _ensure_name_free(account, name, exclude=project)
+    project.name = name
+    try:
+        with transaction.atomic():
+            project.save(update_fields=["name"])
+    except IntegrityError:
+        raise ValidationError({"name": f"A project named “{name}” already exists."}) from None
+    audit_log(
+        account=account,
+        actor=actor,
+        action="project.rename",
+        target=project,
+        metadata={"from": old_name, "to": name},
+    )
+    return project
+
+
+@transaction.atomic
+def project_delete(*, account: Account, actor: User, project: Project) -> None:
+    """Delete a project: its keys stop working at once; its name stays for reports (P4)."""
+    from apikeys.models import ApiKey
+
+    ensure_can(actor=actor, account=account, action=Action.MANAGE_PROJECTS)
+    account = locked_account(account)
+    project = _live_project(account, project)
+    now = timezone.now()
+
+    # Keys first: from this commit on they no longer authenticate.
+    deleted_keys = ApiKey.objects.for_project(project).update(deleted_at=now)
+
+    # Uploads, transcripts and (once committed) their files go with the project.
+    from projects.transcripts import project_transcripts_purge
+
+    project_transcripts_purge(project=project)
+
+    project.deleted_at = now
+    project.save(update_fields=["deleted_at"])
+    audit_log(
+        account=account,
+        actor=actor,
+        action="project.delete",
+        target=project,
+        target_label=project.name,
+        metadata={"api_keys_deleted": deleted_keys},
+    )
