@@ -1,3 +1,14 @@
 """Key- or token-authenticated endpoints: no trailing slash, JSON errors, never a redirect."""
 
-urlpatterns = []
+from django.urls import path
+
+from projects import api
+
+app_name = "v2"
+
+urlpatterns = [
+    path("v2/upload", api.upload, name="upload"),
+    path("v2/upload/<str:upload_id>", api.upload_file, name="upload_file"),
+    path("v2/transcript", api.transcripts_view, name="transcripts"),
+    path("v2/transcript/<str:transcript_id>", api.transcript_view, name="transcript"),
+]

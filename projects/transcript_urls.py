@@ -1,5 +1,12 @@
 """The Transcripts pages of a project (dashboard side of the /v2 API)."""
 
+from django.urls import path
+
+from projects import transcript_views
+
 app_name = "transcripts"
 
-urlpatterns = []
+urlpatterns = [
+    path("", transcript_views.list_view, name="list"),
+    path("<uuid:transcript_id>/", transcript_views.detail, name="detail"),
+]

@@ -1,0 +1,54 @@
+"""The Transcripts pages and the /v2 API in the authorization matrix.
+
+The API authenticates with keys only: every persona's console session gets 401.
+"""
+
+from tests.access import NOT_FOUND, UNAUTHORIZED, Expect, members_only
+
+
+def _api(method="get", **kwargs):
+    return Expect(
+        anonymous=UNAUTHORIZED,
+        reader=UNAUTHORIZED,
+        admin=UNAUTHORIZED,
+        owner=UNAUTHORIZED,
+        outsider=UNAUTHORIZED,
+        method=method,
+        **kwargs,
+    )
+
+
+def _project(world):
+    return {"project_id": world["transcripts_project"].pk}
+
+
+ROWS = {
+    # The outsider asks for the team's project: 404, as for one that does not exist.
+    "transcripts:list": members_only(outsider=NOT_FOUND, kwargs=_project),
+    "transcripts:detail": members_only(
+        outsider=NOT_FOUND,
+        kwargs=lambda world: {**_project(world), "transcript_id": world["transcript"].pk},
+    ),
+    "v2:upload": _api("post"),
+    "v2:upload_file": _api(kwargs=lambda world: {"upload_id": str(world["transcript"].upload_id)}),
+    "v2:transcripts": _api(),
+    "v2:transcript": _api(kwargs=lambda world: {"transcript_id": str(world["transcript"].pk)}),
+}
+
+
+def world(team):
+    from projects.models import Project, Transcript, Upload
+
+    project = Project.objects.create(account=team.account, name="Transcripts matrix")
+    # Rows only: the matrix reads no file.
+    upload = Upload.objects.create(project=project, path="", size=0)
+    transcript = Transcript.objects.create(
+        project=project,
+        upload=upload,
+        audio_url=f"http://testserver/v2/upload/{upload.pk}",
+        status=Transcript.Status.COMPLETED,
+        text="matrix words",
+        words=[],
+        audio_duration=1,
+    )
+    return {"transcripts_project": project, "transcript": transcript}

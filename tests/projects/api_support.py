@@ -1,0 +1,163 @@
+"""Shared pieces of the /v2 API and Transcripts tests: keys, speech, stored uploads.
+
+The fixtures built on these live in conftest.py beside this file.
+"""
+
+import shutil
+import subprocess
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.utils import timezone
+
+from apikeys import keys
+from apikeys.models import ApiKey
+from projects.models import Project
+
+SENTENCE = "This is a test of speech recognition. Hello world, this is a test."
+# Words pocketsphinx reliably hears in SENTENCE (it is far from exact).
+HEARD = {"this", "is", "a", "test", "of", "speech", "recognition", "hello", "world"}
+
+
+def make_key(project, name="Production API", *, deleted=False) -> tuple[ApiKey, str]:
+    """A key row and its secret, as the keys page would issue it."""
+    secret = keys.generate_key()
+    api_key = ApiKey.objects.create(
+        project=project,
+        name=name,
+        prefix=keys.display_prefix(secret),
+        digest=keys.digest(secret),
+        deleted_at=timezone.now() if deleted else None,
+    )
+    return api_key, secret
+
+
+@dataclass
+class ApiWorld:
+    project: Project  # the caller's project
+    key: ApiKey
+    secret: str
+    sibling: Project  # another project of the same account
+    sibling_key: ApiKey
+    sibling_secret: str
+    foreign: Project  # a project of another account
+    foreign_key: ApiKey
+    foreign_secret: str
+    deleted_secret: str  # a deleted key of the caller's project
+
+    def auth(self, who="own"):
+        """Request headers for one of the callers of the isolation matrix."""
+        secret = {
+            "own": self.secret,
+            "sibling": self.sibling_secret,
+            "foreign": self.foreign_secret,
+            "deleted": self.deleted_secret,
+            "garbage": "ak_live_this-is-not-a-key",
+        }.get(who)
+        return {} if secret is None else {"HTTP_AUTHORIZATION": secret}
+
+
+def build_api_world(team) -> ApiWorld:
+    project = Project.objects.create(account=team.account, name="Production")
+    sibling = Project.objects.create(account=team.account, name="Staging")
+    foreign = Project.objects.create(account=team.outsider_account, name="Production")
+    key, secret = make_key(project)
+    sibling_key, sibling_secret = make_key(sibling, "Staging API")
+    foreign_key, foreign_secret = make_key(foreign, "Their API")
+    _, deleted_secret = make_key(project, "Old key", deleted=True)
+    return ApiWorld(
+        project,
+        key,
+        secret,
+        sibling,
+        sibling_key,
+        sibling_secret,
+        foreign,
+        foreign_key,
+        foreign_secret,
+        deleted_secret,
+    )
+
+
+def espeak(path: Path, text: str = SENTENCE) -> Path:
+    """Speak `text` into a WAV file (22,050 Hz mono, so the engine must resample)."""
+    espeak_ng = shutil.which("espeak-ng")
+    assert espeak_ng, "espeak-ng is required by the API tests: run scripts/browser-deps"
+    subprocess.run([espeak_ng, "-s", "140", "-w", str(path), text], check=True)
+    return path
+
+
+def wav_bytes(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+def rewrite_wav(source: Path, target: Path, *, rate=None, channels=1, width=2) -> Path:
+    """Re-encode a 16-bit mono WAV with another rate, channel count or sample width."""
+    from array import array
+
+    with wave.open(str(source), "rb") as reader:
+        source_rate = reader.getframerate()
+        samples = array("h", reader.readframes(reader.getnframes()))
+    rate = rate or source_rate
+    if rate != source_rate:
+        step = source_rate / rate
+        samples = array("h", (samples[int(i * step)] for i in range(int(len(samples) / step))))
+    frames = bytearray()
+    for sample in samples:
+        if width == 1:
+            encoded = bytes([(sample >> 8) + 128])
+        else:
+            encoded = (sample << (8 * (width - 2))).to_bytes(width, "little", signed=True)
+        frames += encoded * channels
+    with wave.open(str(target), "wb") as writer:
+        writer.setnchannels(channels)
+        writer.setsampwidth(width)
+        writer.setframerate(rate)
+        writer.writeframes(bytes(frames))
+    return target
+
+
+def stored_upload(project, api_key=None, content=b"RIFF-not-really-audio"):
+    """An upload of `project` with its file on disk, as POST /v2/upload leaves it."""
+    import uuid
+
+    from django.conf import settings
+
+    from projects.models import Upload
+
+    upload_id = uuid.uuid4()
+    relative = f"uploads/{project.pk}/{upload_id}"
+    path = Path(settings.MEDIA_ROOT) / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return Upload.objects.create(
+        id=upload_id, project=project, api_key=api_key, path=relative, size=len(content)
+    )
+
+
+def stored_transcript(project, api_key=None, *, status="completed", text="hello there", **fields):
+    """A transcript of `project` in the given state, with its upload."""
+    from projects.models import Transcript
+
+    upload = stored_upload(project, api_key)
+    finished = status in ("completed", "error")
+    return Transcript.objects.create(
+        project=project,
+        upload=upload,
+        api_key=api_key,
+        api_key_name=api_key.name if api_key else "",
+        audio_url=f"http://testserver/v2/upload/{upload.pk}",
+        status=status,
+        speech_model_used="pocketsphinx",
+        text=text if status == "completed" else None,
+        words=(
+            [{"text": "hello", "start": 0, "end": 300, "confidence": 0.9}]
+            if status == "completed"
+            else None
+        ),
+        audio_duration=2 if finished else None,
+        completed_at=timezone.now() if finished else None,
+        error="Bad audio" if status == "error" else "",
+        **fields,
+    )
