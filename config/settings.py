@@ -182,18 +182,27 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env("MEDIA_ROOT", VAR_DIR / "media"))
 
+# The /v2 API: uploads larger than this get 413; the engine that transcribes
+# (a class with `name` and `transcribe(path, language_code=...)`, see projects/engines.py).
+API_MAX_UPLOAD_BYTES = env_int("API_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+TRANSCRIPTION_ENGINE = env("TRANSCRIPTION_ENGINE", "projects.engines.PocketsphinxEngine")
+# A transcript still processing after max(this, 4 x its audio length) seconds
+# is moved to error by the beat task.
+TRANSCRIPT_MIN_TIMEOUT = env_int("TRANSCRIPT_MIN_TIMEOUT", 15 * 60)
+
 # Celery: Redis when REDIS_URL is set, otherwise an embedded filesystem broker.
 if REDIS_URL:
     CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
 else:
     _broker_dir = VAR_DIR / "celery"
-    for _folder in ("in", "processed"):
+    for _folder in ("in", "processed", "control"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "in"),
         "data_folder_out": str(_broker_dir / "in"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
@@ -203,7 +212,42 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The one place for periodic work.
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    "transcripts-expire-stuck": {
+        "task": "projects.tasks.expire_stuck_transcripts",
+        "schedule": 60.0,
+    },
+    "usage-aggregate": {
+        "task": "reporting.tasks.aggregate_usage",
+        "schedule": float(env("USAGE_AGGREGATION_INTERVAL", "5")),
+        # A run missed while the worker was busy is folded by the next one.
+        "options": {"expires": float(env("USAGE_AGGREGATION_INTERVAL", "5"))},
+    },
+    "streaming-sessions-expire": {
+        "task": "reporting.tasks.expire_streaming_sessions",
+        "schedule": 60.0,
+    },
+    # Also run by aggregate_usage right after each pass that counted new usage.
+    "spend-alerts-check": {
+        "task": "reporting.tasks.check_spend_alerts",
+        "schedule": 300.0,
+    },
+    # Hourly: a month closes in the first hours of the next, once its usage is counted.
+    "invoices-close": {
+        "task": "reporting.tasks.close_invoices",
+        "schedule": 3600.0,
+    },
+    "autopay-top-ups": {
+        "task": "reporting.tasks.autopay_top_ups",
+        "schedule": 60.0,
+    },
+}
+# The platform's other producers post usage to /internal/... with this token;
+# unset, those endpoints answer 401 to everyone.
+INTERNAL_SERVICE_TOKEN = env("INTERNAL_SERVICE_TOKEN", "")
+# Ingest: at most this many events per request, and this many bytes of body.
+USAGE_INGEST_MAX_EVENTS = env_int("USAGE_INGEST_MAX_EVENTS", 1000)
+USAGE_INGEST_MAX_BYTES = env_int("USAGE_INGEST_MAX_BYTES", 2 * 1024 * 1024)
 
 # Served over HTTPS unless told otherwise (the test suite runs on plain HTTP).
 if not DEBUG:

@@ -1,29 +1,60 @@
+import csv
+from urllib.parse import urlencode
+
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from accounts.permissions import Action, requires
+from reporting import selectors
+from reporting.forms import DEFAULTS, ReportFilterForm
+
+
+def _report(request):
+    account = request.account
+    # Always bound, defaults first: the form shows exactly the filters applied.
+    form = ReportFilterForm(
+        {**DEFAULTS, **request.GET.dict()},
+        projects=selectors.project_choices(account),
+        api_keys=selectors.api_key_choices(account),
+    )
+    form.is_valid()
+    filters = form.filters()
+    return form, selectors.usage_report(account=account, filters=filters)
 
 
 @requires(Action.VIEW)
 def usage(request):
-    return render(
-        request,
-        "coming.html",
-        {
-            "nav": "reporting",
-            "title": "Reporting",
-            "description": "Usage and spend by product, model, project and API key.",
-        },
-    )
+    """Usage and spend from the rollups; htmx swaps the chart and table (U1, U2, U4)."""
+    form, report = _report(request)
+    context = {
+        "nav": "reporting",
+        "form": form,
+        "report": report,
+        "chart": report.chart(),
+        "freshness": selectors.freshness(),
+        "open_sessions": selectors.open_streaming_sessions(request.account),
+        "csv_url": f"{reverse('reporting:usage_csv')}?{urlencode(report.filters.query())}",
+    }
+    template = "reporting/usage.html#report" if request.htmx else "reporting/usage.html"
+    return render(request, template, context)
 
 
-@requires(Action.MANAGE_BILLING)
-def billing(request):
-    return render(
-        request,
-        "coming.html",
-        {
-            "nav": "billing",
-            "title": "Billing",
-            "description": "Plan, autopay and monthly invoices.",
-        },
-    )
+def _safe_cell(value: str) -> str:
+    # SECURITY: a project or key name such as "=HYPERLINK(...)" must not become a
+    # formula in the spreadsheet that opens the file.
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@requires(Action.VIEW)
+def usage_csv(request):
+    """Exactly the rows of the page's table, as CSV (U4)."""
+    _form, report = _report(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filters = report.filters
+    name = f"usage-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}-{filters.group}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    writer = csv.writer(response)
+    writer.writerow(report.header)
+    writer.writerows([[_safe_cell(cell) for cell in row] for row in report.rows])
+    return response

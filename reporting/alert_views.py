@@ -1,0 +1,93 @@
+"""Spend alerts (U5): every role sees them, Owners and Admins create, edit and delete."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+
+from accounts.permissions import Action, requires
+from reporting import alerts
+from reporting import billing_selectors as sel
+from reporting.billing_forms import SpendAlertForm
+from reporting.models import SpendAlert
+
+_FORM_FIELDS = {"scope", "product", "project", "kind", "threshold", "recipients"}
+
+
+def _get_alert(request, pk) -> SpendAlert:
+    # SECURITY: another account's alert is a 404, like one that does not exist.
+    return get_object_or_404(SpendAlert.objects.for_account(request.account), pk=pk)
+
+
+def _add_service_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in _FORM_FIELDS else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@requires(Action.VIEW)
+def alert_list(request):
+    return render(
+        request,
+        "reporting/alerts/list.html",
+        {
+            "nav": "reporting",
+            "alerts": sel.alerts_with_last_fired(request.account),
+            "max_alerts": alerts.MAX_ALERTS_PER_ACCOUNT,
+        },
+    )
+
+
+def _form_page(request, form, alert=None):
+    return render(
+        request,
+        "reporting/alerts/form.html",
+        {"nav": "reporting", "form": form, "alert": alert},
+    )
+
+
+@requires(Action.MANAGE_ALERTS)
+def alert_create(request):
+    form = SpendAlertForm(request.POST or None, account=request.account)
+    if request.method == "POST" and form.is_valid():
+        try:
+            alerts.spend_alert_create(
+                account=request.account, actor=request.user, **form.service_kwargs()
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, "Created the spend alert.")
+            return redirect("reporting:alerts")
+    return _form_page(request, form)
+
+
+@requires(Action.MANAGE_ALERTS)
+def alert_edit(request, pk):
+    alert = _get_alert(request, pk)
+    form = SpendAlertForm(
+        request.POST or None, account=request.account, initial=SpendAlertForm.initial_for(alert)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            alerts.spend_alert_update(
+                account=request.account, actor=request.user, alert=alert, **form.service_kwargs()
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, "Saved the spend alert.")
+            return redirect("reporting:alerts")
+    return _form_page(request, form, alert)
+
+
+@requires(Action.MANAGE_ALERTS)
+def alert_delete(request, pk):
+    """POST deletes; GET is the confirm page."""
+    alert = _get_alert(request, pk)
+    if request.method == "POST":
+        alerts.spend_alert_delete(account=request.account, actor=request.user, alert=alert)
+        messages.success(request, f"Deleted the spend alert on {alert.scope_label}.")
+        return redirect("reporting:alerts")
+    return render(request, "reporting/alerts/delete.html", {"nav": "reporting", "alert": alert})

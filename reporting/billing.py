@@ -1,0 +1,299 @@
+"""Billing writes: autopay settings, autopay top-ups, monthly invoices and the ledger (U6).
+
+There is no payment processor: a top-up is a credit recorded in the ledger,
+an invoice's total a charge. The ledger is append-only, in integer
+micro-dollars; its balance is an exact sum.
+"""
+
+import logging
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.audit import audit_log
+from accounts.permissions import Action
+from accounts.services import ensure_can, locked_account
+from reporting import billing_selectors as sel
+from reporting import pricing
+from reporting.models import (
+    AggregationState,
+    BillingSettings,
+    Invoice,
+    InvoiceLine,
+    LedgerEntry,
+    UsageRollup,
+)
+
+logger = logging.getLogger(__name__)
+
+DOLLAR = pricing.MICROS_PER_DOLLAR
+MAX_AUTOPAY_THRESHOLD = 50_000 * DOLLAR
+MIN_TOP_UP = 5 * DOLLAR
+MAX_TOP_UP = 50_000 * DOLLAR
+# A month is closed once usage recorded this long after its end has been
+# aggregated: producers that report a little late still land on the invoice.
+INVOICE_GRACE = timedelta(hours=1)
+# How far back the beat task looks for months still to close.
+INVOICE_LOOKBACK_MONTHS = 3
+
+
+def send_on_commit(*, subject: str, body: str, recipients: list[str]) -> None:
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    recipients = sorted({r for r in recipients if r})
+    if recipients:
+        transaction.on_commit(
+            lambda: send_mail(
+                subject=f"[Speech console] {subject}",
+                message=body,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=recipients,
+            )
+        )
+
+
+# Autopay ----------------------------------------------------------------------
+
+
+def _check_autopay(*, enabled: bool, threshold_micros: int, amount_micros: int) -> None:
+    errors = {}
+    if not 0 <= threshold_micros <= MAX_AUTOPAY_THRESHOLD:
+        errors["threshold"] = (
+            f"Enter a threshold between $0 and ${pricing.dollars(MAX_AUTOPAY_THRESHOLD)}."
+        )
+    if enabled and not MIN_TOP_UP <= amount_micros <= MAX_TOP_UP:
+        errors["amount"] = (
+            f"Enter a top-up amount between ${pricing.dollars(MIN_TOP_UP)} "
+            f"and ${pricing.dollars(MAX_TOP_UP)}."
+        )
+    elif not 0 <= amount_micros <= MAX_TOP_UP:
+        errors["amount"] = f"Enter a top-up amount of at most ${pricing.dollars(MAX_TOP_UP)}."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def billing_settings_update(
+    *, account, actor, autopay_enabled: bool, threshold_micros: int, amount_micros: int
+) -> BillingSettings:
+    """Turn autopay on or off and set its threshold and top-up amount."""
+    ensure_can(actor=actor, account=account, action=Action.MANAGE_BILLING)
+    _check_autopay(
+        enabled=autopay_enabled, threshold_micros=threshold_micros, amount_micros=amount_micros
+    )
+    account = locked_account(account)
+    settings_row, _ = BillingSettings.objects.get_or_create(account=account)
+    before = {
+        "autopay": settings_row.autopay_enabled,
+        "threshold": pricing.dollars(settings_row.autopay_threshold_micros),
+        "amount": pricing.dollars(settings_row.autopay_amount_micros),
+    }
+    settings_row.autopay_enabled = autopay_enabled
+    settings_row.autopay_threshold_micros = threshold_micros
+    settings_row.autopay_amount_micros = amount_micros
+    settings_row.save()
+    after = {
+        "autopay": autopay_enabled,
+        "threshold": pricing.dollars(threshold_micros),
+        "amount": pricing.dollars(amount_micros),
+    }
+    changes = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
+    if changes:
+        audit_log(
+            account=account,
+            actor=actor,
+            action="billing.autopay_update",
+            target=account,
+            metadata=changes,
+        )
+    return settings_row
+
+
+def autopay_top_up(*, account) -> LedgerEntry | None:
+    """Credit the ledger when the available balance is below the threshold; else nothing.
+
+    One entry brings the balance back to the threshold or above (in whole
+    top-up amounts), so running it again right away adds nothing.
+    """
+    with transaction.atomic():
+        # Locking the settings row makes concurrent checks of one account queue.
+        settings_row = (
+            BillingSettings.objects.select_for_update()
+            .filter(account=account, autopay_enabled=True)
+            .first()
+        )
+        if settings_row is None or settings_row.autopay_amount_micros <= 0:
+            return None
+        available = sel.available_micros(account)
+        threshold = settings_row.autopay_threshold_micros
+        if available >= threshold:
+            return None
+        amount = settings_row.autopay_amount_micros
+        times = max(1, -(-(threshold - available) // amount))
+        entry = LedgerEntry.objects.create(
+            account=account,
+            kind=LedgerEntry.Kind.TOP_UP,
+            amount_micros=times * amount,
+            memo=(
+                f"Autopay: {times} x ${pricing.dollars(amount)}"
+                if times > 1
+                else f"Autopay: ${pricing.dollars(amount)}"
+            ),
+        )
+        audit_log(
+            account=account,
+            actor=None,
+            action="billing.autopay_top_up",
+            target=entry,
+            target_label=entry.memo,
+            metadata={
+                "amount": pricing.dollars(entry.amount_micros),
+                "available_before": pricing.dollars(available),
+                "threshold": pricing.dollars(threshold),
+            },
+        )
+        send_on_commit(
+            subject=f"{account.name}: prepaid balance topped up by ${pricing.dollars(entry.amount_micros)}",
+            body=(
+                f"The prepaid balance of {account.name} fell below your autopay threshold "
+                f"of ${pricing.dollars(threshold)}, so ${pricing.dollars(entry.amount_micros)} "
+                "was added. You can change autopay on the Billing page."
+            ),
+            recipients=[account.billing_email],
+        )
+        return entry
+
+
+def autopay_run() -> int:
+    """Check every account with autopay on; return how many were topped up."""
+    from accounts.models import Account
+
+    accounts = Account.objects.filter(billing_settings__autopay_enabled=True)
+    return sum(1 for account in accounts if autopay_top_up(account=account) is not None)
+
+
+# Invoices ---------------------------------------------------------------------
+
+
+def closable_until(*, now=None) -> datetime | None:
+    """Months ending at or before this instant may be closed (None: nothing aggregated yet).
+
+    Usage recorded up to a month's end plus the grace must have been aggregated.
+    """
+    now = now or timezone.now()
+    state = AggregationState.objects.filter(pk=1).first()
+    if state is None or state.completed_at is None:
+        return None
+    return min(now, state.completed_at) - INVOICE_GRACE
+
+
+def invoice_close(*, account, month: date, now=None) -> tuple[Invoice, bool]:
+    """Close the account's month into an invoice; (existing, False) if already closed.
+
+    The total is the exact sum of the month's rollups, rounded to cents once
+    (`pricing.cents`), as the Reporting page rounds its total for that month.
+    """
+    month = month.replace(day=1)
+    start, end = sel.month_bounds(month)
+    until = closable_until(now=now)
+    if until is None or end > until:
+        raise ValidationError(
+            f"{month:%B %Y} cannot be closed yet: its usage is still being counted."
+        )
+    with transaction.atomic():
+        # Closing a month twice, even at once, makes one invoice.
+        account = locked_account(account)
+        existing = Invoice.objects.for_account(account).filter(month=month).first()
+        if existing is not None:
+            return existing, False
+        spend = sel.spend_by_model(account=account, start=start, end=end)
+        invoice = Invoice.objects.create(
+            account=account,
+            month=month,
+            total_micros=spend.total_micros,
+            total_cents=spend.total_cents,
+            billed_to=account.billing_email,
+            plan=account.plan,
+        )
+        InvoiceLine.objects.bulk_create(
+            InvoiceLine(
+                account=account,
+                invoice=invoice,
+                product=line.product,
+                model=line.model,
+                seconds=line.seconds,
+                tokens=line.tokens,
+                events=line.events,
+                amount_micros=line.micros,
+                amount_cents=line.cents,
+            )
+            for line in spend.lines
+        )
+        if invoice.total_cents:
+            # Charged in whole cents: the amount the invoice shows.
+            LedgerEntry.objects.create(
+                account=account,
+                kind=LedgerEntry.Kind.CHARGE,
+                amount_micros=-invoice.total_cents * pricing.MICROS_PER_CENT,
+                invoice=invoice,
+                memo=f"Invoice {invoice.number} ({month:%B %Y})",
+            )
+        audit_log(
+            account=account,
+            actor=None,
+            action="invoice.close",
+            target=invoice,
+            metadata={"month": f"{month:%Y-%m}", "total": pricing.dollars(invoice.total_micros)},
+        )
+        send_on_commit(
+            subject=f"{account.name}: invoice {invoice.number} for {month:%B %Y}",
+            body=(
+                f"The invoice for {account.name}'s usage in {month:%B %Y} is "
+                f"${pricing.dollars(invoice.total_micros)}. It is on the Billing page."
+            ),
+            recipients=[invoice.billed_to],
+        )
+        return invoice, True
+
+
+def invoices_close_due(*, now=None) -> int:
+    """Close every complete month with usage that has no invoice yet; return how many closed."""
+    until = closable_until(now=now)
+    if until is None:
+        return 0
+    last_month = sel.month_of(until)
+    if sel.month_bounds(last_month)[1] > until:
+        last_month = sel.previous_month(last_month)
+    first_month = last_month
+    for _ in range(INVOICE_LOOKBACK_MONTHS - 1):
+        first_month = sel.previous_month(first_month)
+    start, end = sel.month_bounds(first_month)[0], sel.month_bounds(last_month)[1]
+    from django.db.models.functions import TruncMonth
+
+    from accounts.models import Account
+
+    months_with_usage = (
+        UsageRollup.objects.filter(hour__gte=start, hour__lt=end)
+        .annotate(month=TruncMonth("hour"))
+        .values_list("account_id", "month")
+        .distinct()
+    )
+    closed = set(
+        Invoice.objects.filter(month__gte=first_month, month__lte=last_month).values_list(
+            "account_id", "month"
+        )
+    )
+    created = 0
+    for account_id, month_start in sorted(set(months_with_usage)):
+        month = sel.month_of(month_start)
+        if (account_id, month) in closed:
+            continue
+        account = Account.objects.filter(pk=account_id).first()
+        if account is None:
+            continue
+        _invoice, was_created = invoice_close(account=account, month=month, now=now)
+        created += was_created
+    return created

@@ -1,0 +1,112 @@
+"""The Billing page, autopay settings and invoices (U6): Owners and Admins only."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import Action, requires
+from reporting import billing
+from reporting import billing_selectors as sel
+from reporting.billing_forms import AutopayForm
+from reporting.models import Invoice
+
+
+def _autopay_initial(settings_row) -> dict:
+    from decimal import Decimal
+
+    from reporting import pricing
+
+    return {
+        "autopay_enabled": settings_row.autopay_enabled,
+        "threshold": Decimal(settings_row.autopay_threshold_micros) / pricing.MICROS_PER_DOLLAR,
+        "amount": Decimal(settings_row.autopay_amount_micros) / pricing.MICROS_PER_DOLLAR
+        if settings_row.autopay_amount_micros
+        else None,
+    }
+
+
+def _billing_page(request, form=None, status=200):
+    account = request.account
+    settings_row = sel.billing_settings_of(account)
+    balance = sel.ledger_balance(account)
+    unbilled = sel.unbilled_micros(account)
+    context = {
+        "nav": "billing",
+        "plan": account.plan_info,
+        "billing_email": account.billing_email,
+        "spend": sel.month_to_date(account=account),
+        "balance": balance,
+        "unbilled": unbilled,
+        "available": balance - unbilled,
+        "settings_row": settings_row,
+        "form": form or AutopayForm(initial=_autopay_initial(settings_row)),
+        "entries": sel.ledger_entries(account),
+        "invoices": sel.invoices(account)[:3],
+    }
+    return render(request, "reporting/billing/billing.html", context, status=status)
+
+
+@requires(Action.MANAGE_BILLING)
+def billing_page(request):
+    """Plan, billing email, month-to-date spend, prepaid balance, autopay and recent invoices."""
+    return _billing_page(request)
+
+
+@requires(Action.MANAGE_BILLING)
+@require_POST
+def autopay(request):
+    form = AutopayForm(request.POST)
+    if form.is_valid():
+        try:
+            billing.billing_settings_update(
+                account=request.account, actor=request.user, **form.service_kwargs()
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+        else:
+            messages.success(request, "Saved the autopay settings.")
+            return redirect("reporting:billing")
+    return _billing_page(request, form)
+
+
+@requires(Action.MANAGE_BILLING)
+def invoice_list(request):
+    return render(
+        request,
+        "reporting/billing/invoices.html",
+        {"nav": "billing", "invoices": sel.invoices(request.account)},
+    )
+
+
+def _get_invoice(request, pk) -> Invoice:
+    # SECURITY: another account's invoice is a 404, like one that does not exist.
+    return get_object_or_404(Invoice.objects.for_account(request.account), pk=pk)
+
+
+def _invoice_context(request, pk) -> dict:
+    invoice = _get_invoice(request, pk)
+    end = sel.month_bounds(invoice.month)[1]
+    return {
+        "nav": "billing",
+        "invoice": invoice,
+        "lines": list(invoice.lines.all()),
+        "period_end": end,
+        "account": request.account,
+        "charge": getattr(invoice, "charge", None),
+    }
+
+
+@requires(Action.MANAGE_BILLING)
+def invoice_detail(request, pk):
+    return render(request, "reporting/billing/invoice.html", _invoice_context(request, pk))
+
+
+@requires(Action.MANAGE_BILLING)
+def invoice_print(request, pk):
+    """The invoice alone on a page, for printing or saving as PDF from the browser."""
+    return render(request, "reporting/billing/invoice_print.html", _invoice_context(request, pk))

@@ -1,0 +1,259 @@
+"""The Reporting page's filters, and the parsing of ingested usage batches."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from reporting import pricing
+from reporting.services import NewUsageEvent
+
+PERIODS = [
+    ("24h", "Last 24 hours"),
+    ("7d", "Last 7 days"),
+    ("30d", "Last 30 days"),
+    ("this_month", "This month"),
+    ("last_month", "Last month"),
+    ("custom", "Custom range"),
+]
+GROUPS = [
+    ("none", "Account total"),
+    ("product", "Product"),
+    ("model", "Model"),
+    ("project", "Project"),
+    ("key", "API key"),
+]
+GRANULARITIES = [("hour", "Hour"), ("day", "Day")]
+METRICS = [("spend", "Spend"), ("usage", "Usage")]
+DEFAULTS = {"period": "30d", "group": "product", "granularity": "day", "metric": "spend"}
+MAX_CUSTOM_DAYS = 366
+
+
+@dataclass
+class ReportFilters:
+    period: str
+    start: datetime
+    end: datetime  # exclusive
+    group: str
+    granularity: str
+    metric: str
+    product: str = ""
+    project_id: int | None = None
+    api_key_id: int | None = None
+
+    def query(self) -> dict:
+        """The filters as URL parameters (for the CSV link)."""
+        params = {
+            "period": self.period,
+            "group": self.group,
+            "granularity": self.granularity,
+            "metric": self.metric,
+        }
+        if self.period == "custom":
+            params["start"] = self.start.date().isoformat()
+            params["end"] = (self.end - timedelta(days=1)).date().isoformat()
+        for name, value in (
+            ("product", self.product),
+            ("project", self.project_id),
+            ("key", self.api_key_id),
+        ):
+            if value:
+                params[name] = value
+        return params
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def period_range(period: str, *, now=None, start=None, end=None) -> tuple[datetime, datetime]:
+    """[start, end) in UTC for a named period (custom: whole days, `end` included)."""
+    now = (now or timezone.now()).astimezone(UTC)
+    today = _midnight(now.date())
+    tomorrow = today + timedelta(days=1)
+    if period == "24h":
+        next_hour = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        return next_hour - timedelta(hours=24), next_hour
+    if period == "7d":
+        return tomorrow - timedelta(days=7), tomorrow
+    if period == "this_month":
+        first = today.replace(day=1)
+        return first, (first + timedelta(days=32)).replace(day=1)
+    if period == "last_month":
+        first = today.replace(day=1)
+        return (first - timedelta(days=1)).replace(day=1), first
+    if period == "custom" and start and end:
+        return _midnight(start), _midnight(end) + timedelta(days=1)
+    return tomorrow - timedelta(days=30), tomorrow
+
+
+class ReportFilterForm(forms.Form):
+    period = forms.ChoiceField(choices=PERIODS, required=False)
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    group = forms.ChoiceField(label="Group by", choices=GROUPS, required=False)
+    granularity = forms.ChoiceField(choices=GRANULARITIES, required=False)
+    metric = forms.ChoiceField(
+        label="Chart", choices=METRICS, required=False, widget=forms.RadioSelect
+    )
+    product = forms.ChoiceField(required=False)
+    # Plain integers, not choices: another account's id is not an error, it
+    # matches nothing because every query starts from the account's rollups.
+    project = forms.IntegerField(required=False, min_value=1, widget=forms.Select)
+    key = forms.IntegerField(label="API key", required=False, min_value=1, widget=forms.Select)
+
+    def __init__(self, *args, projects=(), api_keys=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].choices = [("", "All products")] + [
+            (code, pricing.PRODUCT_LABELS[code]) for code in pricing.PRODUCT_IDS
+        ]
+        self.fields["project"].widget.choices = [("", "All projects")] + [
+            (pk, label) for pk, label in projects
+        ]
+        self.fields["key"].widget.choices = [("", "All API keys")] + [
+            (pk, label) for pk, label in api_keys
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("period") == "custom":
+            start, end = data.get("start"), data.get("end")
+            if not start or not end:
+                self.add_error("start", "Choose a start and an end date for a custom range.")
+            elif start > end:
+                self.add_error("end", "The end date must be on or after the start date.")
+            elif (end - start).days >= MAX_CUSTOM_DAYS:
+                self.add_error("end", f"Choose a range of at most {MAX_CUSTOM_DAYS} days.")
+        return data
+
+    def filters(self, *, now=None) -> ReportFilters:
+        """The filters to show: valid values, defaults for the rest."""
+        data = self.cleaned_data if self.is_bound else {}
+
+        def value(name):
+            if name in self.errors:
+                return DEFAULTS.get(name)
+            return data.get(name) or DEFAULTS.get(name)
+
+        period = value("period")
+        if period == "custom" and (self.errors.get("start") or self.errors.get("end")):
+            period = DEFAULTS["period"]
+        start, end = period_range(period, now=now, start=data.get("start"), end=data.get("end"))
+        return ReportFilters(
+            period=period,
+            start=start,
+            end=end,
+            group=value("group"),
+            granularity=value("granularity"),
+            metric=value("metric"),
+            product=value("product") or "",
+            project_id=value("project"),
+            api_key_id=value("key"),
+        )
+
+
+# Ingest -----------------------------------------------------------------------
+
+# Producers may report events a little ahead of our clock, not days ahead.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+EVENT_FIELDS = {
+    "idempotency_key",
+    "account_id",
+    "project_id",
+    "api_key_id",
+    "product",
+    "model",
+    "unit",
+    "quantity",
+    "occurred_at",
+    "metadata",
+}
+
+
+def _optional_id(raw, name, errors, index):
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+        errors.append(
+            {"index": index, "field": name, "message": "Must be a positive integer or null."}
+        )
+        return None
+    return raw
+
+
+def parse_usage_events(items: list, *, now=None) -> tuple[list[NewUsageEvent], list[dict]]:
+    """Events from a decoded JSON batch (numbers decoded as int or Decimal), and the errors found."""
+    now = now or timezone.now()
+    events, errors = [], []
+    for index, item in enumerate(items):
+        before = len(errors)
+
+        def fail(name, message, index=index):
+            errors.append({"index": index, "field": name, "message": message})
+
+        if not isinstance(item, dict):
+            fail("event", "Each event must be a JSON object.")
+            continue
+        unknown = sorted(set(item) - EVENT_FIELDS)
+        if unknown:
+            fail(unknown[0], "Unknown field.")
+        key = item.get("idempotency_key")
+        if not isinstance(key, str) or not key.strip() or len(key) > 200:
+            fail("idempotency_key", "Required: a string of 1 to 200 characters.")
+        account_id = item.get("account_id")
+        if isinstance(account_id, bool) or not isinstance(account_id, int) or account_id < 1:
+            fail("account_id", "Required: a positive integer.")
+        project_id = _optional_id(item.get("project_id"), "project_id", errors, index)
+        api_key_id = _optional_id(item.get("api_key_id"), "api_key_id", errors, index)
+        product = item.get("product")
+        if product not in pricing.PRODUCT_IDS:
+            fail("product", f"Required: one of {', '.join(pricing.PRODUCT_IDS)}.")
+        model = item.get("model")
+        if not isinstance(model, str) or not model or len(model) > 40:
+            fail("model", "Required: a model name.")
+        unit = item.get("unit")
+        if unit is not None and not isinstance(unit, str):
+            fail("unit", "Must be a string or null.")
+        quantity = item.get("quantity")
+        if isinstance(quantity, bool) or not isinstance(quantity, int | Decimal) or quantity < 0:
+            fail("quantity", "Required: a number of seconds or tokens, 0 or more.")
+        occurred_raw = item.get("occurred_at")
+        occurred_at = parse_datetime(occurred_raw) if isinstance(occurred_raw, str) else None
+        if occurred_at is None or timezone.is_naive(occurred_at):
+            fail("occurred_at", "Required: an ISO 8601 time with its UTC offset.")
+        elif occurred_at > now + FUTURE_TOLERANCE:
+            fail("occurred_at", "Must not be in the future.")
+        metadata = item.get("metadata")
+        if metadata is not None and not isinstance(metadata, dict):
+            fail("metadata", "Must be a JSON object or null.")
+        if len(errors) > before:
+            continue
+        events.append(
+            NewUsageEvent(
+                account_id=account_id,
+                project_id=project_id,
+                api_key_id=api_key_id,
+                product=product,
+                model=model,
+                unit=unit,
+                quantity=quantity,
+                occurred_at=occurred_at,
+                idempotency_key=key,
+                metadata=_jsonable(metadata),
+            )
+        )
+    return events, errors
+
+
+def _jsonable(value):
+    """Decimals decoded from the body back to JSON numbers for storage (metadata is opaque)."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    return value

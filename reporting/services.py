@@ -1,0 +1,584 @@
+# SQL here is built from our own table and column names only; values are always parameters.
+# ruff: noqa: S608
+"""Usage recording, exactly-once aggregation into hourly rollups, streaming sessions.
+
+Exactly once: an event and its `PendingUsage` row are inserted in one
+transaction; aggregation deletes pending rows and adds their events' sums to
+the rollups in one transaction. Every committed event is therefore either
+pending or counted, whatever the number of workers, however late an event
+commits, and wherever a worker dies (its transaction rolls back: its claimed
+rows are pending again).
+"""
+
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from reporting import pricing
+from reporting.models import (
+    AggregationState,
+    PendingUsage,
+    StreamingSession,
+    UsageEvent,
+    UsageRollup,
+    UsageRollupDaily,
+)
+
+# Streaming sessions open longer than this are closed and billed this much (U3).
+STREAMING_MAX_SECONDS = 3 * 3600
+AGGREGATION_BATCH = 50_000
+# pg_advisory locks: aggregation passes share it, a rebuild takes it alone.
+_ROLLUP_LOCK = 0x5553_4147  # "USAG"
+
+_EVENT = UsageEvent._meta.db_table
+_PENDING = PendingUsage._meta.db_table
+_ROLLUP = UsageRollup._meta.db_table
+_DAILY = UsageRollupDaily._meta.db_table
+_INSERT_FIELDS = [
+    "account_id",
+    "project_id",
+    "api_key_id",
+    "product",
+    "model",
+    "unit",
+    "quantity",
+    "cost_micros",
+    "occurred_at",
+    "recorded_at",
+    "idempotency_key",
+    "metadata",
+]
+_ROLLUP_KEY = "account_id, hour, project_id, api_key_id, product, model, unit"
+_DAILY_KEY = "account_id, day, project_id, api_key_id, product, model, unit"
+
+
+@dataclass
+class NewUsageEvent:
+    """One event to record; ids rather than objects, as the ingest endpoint receives them."""
+
+    account_id: int
+    product: str
+    model: str
+    quantity: int | Decimal
+    occurred_at: datetime
+    idempotency_key: str
+    project_id: int | None = None
+    api_key_id: int | None = None
+    unit: str | None = None
+    metadata: dict | None = None
+
+
+@dataclass
+class RecordResult:
+    created: list = field(default_factory=list)  # idempotency keys inserted now
+    duplicates: list = field(default_factory=list)  # idempotency keys already recorded
+
+
+class UsageBatchError(ValidationError):
+    """A batch with invalid events: `errors` lists {index, field, message}; nothing was recorded."""
+
+    def __init__(self, errors: list[dict]):
+        self.errors = errors
+        super().__init__(
+            "; ".join(f"event {e['index']}: {e['field']}: {e['message']}" for e in errors)
+        )
+
+
+def _whole_units(quantity) -> int:
+    """Whole units; fractions of a second are billed as a second (never a float on the way)."""
+    if isinstance(quantity, bool) or not isinstance(quantity, int | Decimal):
+        raise ValueError("quantity must be an integer or a Decimal")
+    if quantity < 0:
+        raise ValueError("quantity must not be negative")
+    return int(quantity) if isinstance(quantity, int) else math.ceil(quantity)
+
+
+def _check_links(events: list[NewUsageEvent]) -> list[dict]:
+    """Errors for projects and keys that are not the event's account's (or project's)."""
+    from accounts.models import Account
+    from apikeys.models import ApiKey
+    from projects.models import Project
+
+    errors = []
+    account_ids = {e.account_id for e in events}
+    known_accounts = set(Account.objects.filter(pk__in=account_ids).values_list("pk", flat=True))
+    project_ids = {e.project_id for e in events if e.project_id is not None}
+    key_ids = {e.api_key_id for e in events if e.api_key_id is not None}
+    projects = dict(Project.objects.filter(pk__in=project_ids).values_list("pk", "account_id"))
+    keys = {
+        pk: (project_id, account_id)
+        for pk, project_id, account_id in ApiKey.objects.filter(pk__in=key_ids).values_list(
+            "pk", "project_id", "project__account_id"
+        )
+    }
+    for index, event in enumerate(events):
+        if event.account_id not in known_accounts:
+            errors.append({"index": index, "field": "account_id", "message": "No such account."})
+            continue
+        # SECURITY: an event may only name the project and key of its own account.
+        if event.project_id is not None and projects.get(event.project_id) != event.account_id:
+            errors.append(
+                {
+                    "index": index,
+                    "field": "project_id",
+                    "message": "No such project in this account.",
+                }
+            )
+        if event.api_key_id is not None:
+            key = keys.get(event.api_key_id)
+            if key is None or key[1] != event.account_id:
+                errors.append(
+                    {
+                        "index": index,
+                        "field": "api_key_id",
+                        "message": "No such API key in this account.",
+                    }
+                )
+            elif event.project_id is not None and key[0] != event.project_id:
+                errors.append(
+                    {
+                        "index": index,
+                        "field": "api_key_id",
+                        "message": "This API key belongs to another project.",
+                    }
+                )
+            elif event.project_id is None:
+                event.project_id = key[0]
+    return errors
+
+
+def _priced_rows(events: list[NewUsageEvent], *, now) -> tuple[list[list], list[dict]]:
+    rows, errors = [], []
+    for index, event in enumerate(events):
+        try:
+            unit = pricing.unit_for(event.product, event.unit)
+            quantity = _whole_units(event.quantity)
+            cost = pricing.cost_micros(
+                product=event.product,
+                model=event.model,
+                unit=unit,
+                quantity=quantity,
+                at=event.occurred_at,
+            )
+        except pricing.PricingError as error:
+            errors.append({"index": index, "field": "model", "message": str(error)})
+            continue
+        except ValueError as error:
+            errors.append({"index": index, "field": "quantity", "message": str(error)})
+            continue
+        values = [
+            event.account_id,
+            event.project_id,
+            event.api_key_id,
+            pricing.PRODUCT_IDS[event.product],
+            event.model,
+            pricing.UNIT_IDS[unit],
+            quantity,
+            cost,
+            event.occurred_at,
+            now,
+            event.idempotency_key,
+            event.metadata,
+        ]
+        rows.append(values)
+    return rows, errors
+
+
+_PG_ARRAY_TYPES = [
+    "bigint",
+    "bigint",
+    "bigint",
+    "smallint",
+    "text",
+    "smallint",
+    "bigint",
+    "bigint",
+    "timestamptz",
+    "timestamptz",
+    "text",
+    "text",
+]
+# One array per column: a short statement whatever the batch size (a VALUES list
+# of 12,000 placeholders costs more to build than to run).
+_PG_INSERT = f"""
+WITH batch AS (
+    SELECT * FROM unnest({", ".join(f"%s::{t}[]" for t in _PG_ARRAY_TYPES)})
+        AS b({", ".join(_INSERT_FIELDS)})
+), inserted AS (
+    INSERT INTO {_EVENT} ({", ".join(_INSERT_FIELDS)})
+    SELECT {", ".join(f if f != "metadata" else "metadata::jsonb" for f in _INSERT_FIELDS)}
+    FROM batch
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING id, idempotency_key
+), queued AS (
+    INSERT INTO {_PENDING} (event_id) SELECT id FROM inserted
+)
+SELECT id, idempotency_key FROM inserted
+"""
+_METADATA = _INSERT_FIELDS.index("metadata")
+
+
+def _insert_chunk(rows: list[list]) -> dict[str, int]:
+    """Insert rows and queue them for aggregation, skipping known idempotency keys.
+
+    Returns {idempotency key: id} of the rows inserted now.
+    """
+    with connection.cursor() as cursor:
+        if _postgres():
+            columns = [list(column) for column in zip(*rows, strict=True)]
+            columns[_METADATA] = [None if m is None else json.dumps(m) for m in columns[_METADATA]]
+            cursor.execute(_PG_INSERT, columns)
+            return {key: pk for pk, key in cursor.fetchall()}
+        opts = UsageEvent._meta
+        fields = [opts.get_field(name.removesuffix("_id")) for name in _INSERT_FIELDS]
+        placeholders = "(" + ", ".join(["%s"] * len(_INSERT_FIELDS)) + ")"
+        cursor.execute(
+            f"INSERT INTO {_EVENT} ({', '.join(_INSERT_FIELDS)}) VALUES "
+            + ", ".join([placeholders] * len(rows))
+            + " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key",
+            [
+                field.get_db_prep_save(value, connection)
+                for row in rows
+                for field, value in zip(fields, row, strict=True)
+            ],
+        )
+        inserted = {key: pk for pk, key in cursor.fetchall()}
+        if inserted:
+            cursor.execute(
+                f"INSERT INTO {_PENDING} (event_id) VALUES " + ", ".join(["(%s)"] * len(inserted)),
+                list(inserted.values()),
+            )
+        return inserted
+
+
+def usage_events_record(*, events: list[NewUsageEvent], chunk_size: int = 1000) -> RecordResult:
+    """Record a batch atomically: all valid events are recorded (replays ignored), or none.
+
+    Raises UsageBatchError naming each bad event's index and field.
+    """
+    now = timezone.now()
+    errors = _check_links(events)
+    rows, pricing_errors = _priced_rows(events, now=now)
+    errors = sorted(errors + pricing_errors, key=lambda e: e["index"])
+    if errors:
+        raise UsageBatchError(errors)
+    result = RecordResult()
+    seen = set()
+    unique_rows = []
+    for event, row in zip(events, rows, strict=True):
+        # A key twice in one batch is the same event twice: the second is a replay.
+        if event.idempotency_key in seen:
+            result.duplicates.append(event.idempotency_key)
+            continue
+        seen.add(event.idempotency_key)
+        unique_rows.append(row)
+    with transaction.atomic():
+        for start in range(0, len(unique_rows), chunk_size):
+            chunk = unique_rows[start : start + chunk_size]
+            inserted = _insert_chunk(chunk)
+            for row in chunk:
+                key = row[_INSERT_FIELDS.index("idempotency_key")]
+                (result.created if key in inserted else result.duplicates).append(key)
+    return result
+
+
+def usage_event_record(
+    *,
+    account,
+    project,
+    api_key,
+    product,
+    model,
+    quantity,
+    occurred_at,
+    idempotency_key,
+    metadata=None,
+    unit=None,
+) -> tuple[UsageEvent, bool]:
+    """Record one usage event (cost computed now from reporting.pricing); a replayed idempotency key returns (existing, False)."""
+    event = NewUsageEvent(
+        account_id=account.pk,
+        project_id=project.pk if project is not None else None,
+        api_key_id=api_key.pk if api_key is not None else None,
+        product=product,
+        model=model,
+        unit=unit,
+        quantity=quantity,
+        occurred_at=occurred_at,
+        idempotency_key=idempotency_key,
+        metadata=metadata,
+    )
+    result = usage_events_record(events=[event])
+    return UsageEvent.objects.get(idempotency_key=idempotency_key), bool(result.created)
+
+
+# Aggregation ---------------------------------------------------------------
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+_PG_FOLD = f"""
+WITH claimed AS (
+    -- = ANY(ARRAY(...)) keeps the planner on the primary key (IN (...) became a
+    -- hash join over the whole queue on a large backlog).
+    DELETE FROM {_PENDING}
+    WHERE event_id = ANY(ARRAY(
+        SELECT event_id FROM {_PENDING} ORDER BY event_id LIMIT %s FOR UPDATE SKIP LOCKED
+    ))
+    RETURNING event_id
+), sums AS (
+    SELECT e.account_id,
+           date_trunc('hour', e.occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS hour,
+           COALESCE(e.project_id, 0) AS project_id, COALESCE(e.api_key_id, 0) AS api_key_id,
+           e.product, e.model, e.unit,
+           SUM(e.quantity) AS quantity, SUM(e.cost_micros) AS cost_micros, COUNT(*) AS events
+    FROM claimed c JOIN {_EVENT} e ON e.id = c.event_id
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
+    -- One order for every worker: concurrent upserts of the same rows queue, not deadlock.
+    ORDER BY 1, 2, 3, 4, 5, 6, 7
+), folded AS (
+    INSERT INTO {_ROLLUP} ({_ROLLUP_KEY}, quantity, cost_micros, events)
+    SELECT * FROM sums
+    ON CONFLICT ({_ROLLUP_KEY}) DO UPDATE SET
+        quantity = {_ROLLUP}.quantity + EXCLUDED.quantity,
+        cost_micros = {_ROLLUP}.cost_micros + EXCLUDED.cost_micros,
+        events = {_ROLLUP}.events + EXCLUDED.events
+    RETURNING 1
+), daily AS (
+    SELECT account_id, date_trunc('day', hour AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS day,
+           project_id, api_key_id, product, model, unit,
+           SUM(quantity) AS quantity, SUM(cost_micros) AS cost_micros, SUM(events) AS events
+    FROM sums
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
+    ORDER BY 1, 2, 3, 4, 5, 6, 7
+), folded_daily AS (
+    INSERT INTO {_DAILY} ({_DAILY_KEY}, quantity, cost_micros, events)
+    SELECT * FROM daily
+    ON CONFLICT ({_DAILY_KEY}) DO UPDATE SET
+        quantity = {_DAILY}.quantity + EXCLUDED.quantity,
+        cost_micros = {_DAILY}.cost_micros + EXCLUDED.cost_micros,
+        events = {_DAILY}.events + EXCLUDED.events
+    RETURNING 1
+)
+SELECT (SELECT COUNT(*) FROM claimed), (SELECT COUNT(*) FROM folded),
+       (SELECT COUNT(*) FROM folded_daily)
+"""
+
+_SQLITE_SUMS = """
+SELECT e.account_id, strftime('{bucket}', e.occurred_at),
+       COALESCE(e.project_id, 0), COALESCE(e.api_key_id, 0), e.product, e.model, e.unit,
+       SUM(e.quantity), SUM(e.cost_micros), COUNT(*)
+"""
+
+_UPSERT_TAIL = """
+ON CONFLICT ({key}) DO UPDATE SET
+    quantity = {table}.quantity + excluded.quantity,
+    cost_micros = {table}.cost_micros + excluded.cost_micros,
+    events = {table}.events + excluded.events
+"""
+# (table, unique key, SQLite bucket format; %% survives the parameter formatting)
+_SQLITE_TARGETS = [
+    (_ROLLUP, _ROLLUP_KEY, "%%Y-%%m-%%d %%H:00:00"),
+    (_DAILY, _DAILY_KEY, "%%Y-%%m-%%d 00:00:00"),
+]
+
+
+def _take_sqlite_write_lock(cursor) -> None:
+    # SQLite has one writer: writing first makes this transaction that writer
+    # before it reads anything, so no other pass can fold the same rows.
+    state = AggregationState._meta.db_table
+    cursor.execute(f"INSERT OR IGNORE INTO {state} (id, completed_at) VALUES (1, NULL)")
+    cursor.execute(f"UPDATE {state} SET id = 1 WHERE id = 1")
+
+
+def _fold_batch(batch_size: int) -> int:
+    """Fold up to `batch_size` pending events into the rollups, in one transaction."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if _postgres():
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [_ROLLUP_LOCK])
+            # A batch's grouping fits in memory; compiling it each time costs more than it saves.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute(_PG_FOLD, [batch_size])
+            claimed, _hours, _days = cursor.fetchone()
+            return claimed
+        _take_sqlite_write_lock(cursor)
+        cursor.execute(
+            f"SELECT event_id FROM {_PENDING} ORDER BY event_id LIMIT 1 OFFSET %s",
+            [batch_size - 1],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            cursor.execute(f"SELECT MAX(event_id) FROM {_PENDING}")
+            row = cursor.fetchone()
+        cutoff = row[0]
+        if cutoff is None:
+            return 0
+        for table, key, bucket in _SQLITE_TARGETS:
+            cursor.execute(
+                f"INSERT INTO {table} ({key}, quantity, cost_micros, events) "
+                + _SQLITE_SUMS.format(bucket=bucket)
+                + f" FROM {_PENDING} p JOIN {_EVENT} e ON e.id = p.event_id"
+                " WHERE p.event_id <= %s GROUP BY 1, 2, 3, 4, 5, 6, 7"
+                + _UPSERT_TAIL.format(key=key, table=table),
+                [cutoff],
+            )
+        cursor.execute(f"DELETE FROM {_PENDING} WHERE event_id <= %s", [cutoff])
+        return cursor.rowcount
+
+
+def usage_aggregate(*, batch_size: int = AGGREGATION_BATCH, max_batches: int = 1000) -> int:
+    """Fold every pending event into the rollups; return how many were folded.
+
+    When nothing is left behind, store the pass's start as the data's freshness.
+    """
+    folded = 0
+    for _ in range(max_batches):
+        started = timezone.now()
+        for attempt in range(3):
+            try:
+                count = _fold_batch(batch_size)
+                break
+            except DatabaseError:
+                # A deadlock or a lock timeout rolled the batch back: its events
+                # are pending again. Try once more, then leave them to the next run.
+                if attempt == 2:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        folded += count
+        if count < batch_size:
+            AggregationState.objects.update_or_create(pk=1, defaults={"completed_at": started})
+            break
+    return folded
+
+
+def rollups_rebuild(*, account=None) -> int:
+    """Recompute rollups (of one account, or all) from events; equal to the incremental result."""
+    where = "WHERE account_id = %s" if account is not None else ""
+    params = [account.pk] if account is not None else []
+    sums_where = "WHERE e.account_id = %s" if account is not None else ""
+    pg = _postgres()
+    outer = connection.in_atomic_block
+    with connection.cursor() as cursor:
+        if pg:
+            # Alone: no aggregation pass runs while rollups are rebuilt.
+            cursor.execute("SELECT pg_advisory_lock(%s)", [_ROLLUP_LOCK])
+        try:
+            with transaction.atomic():
+                if pg:
+                    if not outer:
+                        # One snapshot for all the statements: an event committed
+                        # meanwhile stays pending and is folded by the next pass.
+                        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                    buckets = [
+                        "date_trunc('hour', e.occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'",
+                        "date_trunc('day', e.occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'",
+                    ]
+                else:
+                    _take_sqlite_write_lock(cursor)
+                    buckets = [
+                        f"strftime('{fmt}', e.occurred_at)" for _t, _k, fmt in _SQLITE_TARGETS
+                    ]
+                cursor.execute(f"DELETE FROM {_ROLLUP} {where}", params)
+                cursor.execute(f"DELETE FROM {_DAILY} {where}", params)
+                cursor.execute(
+                    f"DELETE FROM {_PENDING} WHERE event_id IN "
+                    f"(SELECT e.id FROM {_EVENT} e {sums_where})",
+                    params,
+                )
+                rows = 0
+                for (table, key), bucket in zip(
+                    [(_ROLLUP, _ROLLUP_KEY), (_DAILY, _DAILY_KEY)], buckets, strict=True
+                ):
+                    cursor.execute(
+                        f"INSERT INTO {table} ({key}, quantity, cost_micros, events) "
+                        f"SELECT e.account_id, {bucket}, COALESCE(e.project_id, 0), "
+                        "COALESCE(e.api_key_id, 0), e.product, e.model, e.unit, "
+                        "SUM(e.quantity), SUM(e.cost_micros), COUNT(*) "
+                        f"FROM {_EVENT} e {sums_where} GROUP BY 1, 2, 3, 4, 5, 6, 7",
+                        params,
+                    )
+                    rows = rows or cursor.rowcount
+                return rows
+        finally:
+            if pg:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [_ROLLUP_LOCK])
+
+
+# Streaming sessions ----------------------------------------------------------
+
+
+def streaming_session_open(
+    *, project, api_key=None, model: str, opened_at=None
+) -> StreamingSession:
+    """Open a session; it records nothing until it closes (U3)."""
+    if model not in pricing.PRODUCT_MODELS[pricing.STREAMING]:
+        known = ", ".join(pricing.PRODUCT_MODELS[pricing.STREAMING])
+        raise ValidationError({"model": f"Unknown streaming model {model!r}: use one of {known}."})
+    if api_key is not None and api_key.project_id != project.pk:
+        raise ValidationError({"api_key_id": "This API key belongs to another project."})
+    return StreamingSession.objects.create(
+        account_id=project.account_id,
+        project=project,
+        api_key=api_key,
+        model=model,
+        opened_at=opened_at or timezone.now(),
+    )
+
+
+def _close(session: StreamingSession, *, closed_at, seconds: int, by_timeout: bool) -> None:
+    session.closed_at = closed_at
+    session.billed_seconds = seconds
+    session.closed_by_timeout = by_timeout
+    session.save(update_fields=["closed_at", "billed_seconds", "closed_by_timeout"])
+    usage_events_record(
+        events=[
+            NewUsageEvent(
+                account_id=session.account_id,
+                project_id=session.project_id,
+                api_key_id=session.api_key_id,
+                product=pricing.STREAMING,
+                model=session.model,
+                quantity=seconds,
+                occurred_at=closed_at,
+                idempotency_key=f"streaming:{session.pk}",
+                metadata={"opened_at": session.opened_at.isoformat()},
+            )
+        ]
+    )
+
+
+@transaction.atomic
+def streaming_session_close(*, session: StreamingSession, closed_at=None) -> StreamingSession:
+    """Close a session and record its duration (at most 3 hours); closing twice changes nothing."""
+    session = StreamingSession.objects.select_for_update().get(pk=session.pk)
+    if session.closed_at is not None:
+        return session
+    closed_at = closed_at or timezone.now()
+    elapsed = max(timedelta(0), closed_at - session.opened_at)
+    seconds = min(math.ceil(elapsed.total_seconds()), STREAMING_MAX_SECONDS)
+    _close(session, closed_at=closed_at, seconds=seconds, by_timeout=False)
+    return session
+
+
+def streaming_sessions_expire(*, now=None) -> int:
+    """Close sessions open longer than 3 hours, billed 3 hours (the reference's rule)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        stale = list(
+            StreamingSession.objects.select_for_update(skip_locked=True).filter(
+                closed_at__isnull=True, opened_at__lt=now - timedelta(seconds=STREAMING_MAX_SECONDS)
+            )
+        )
+        for session in stale:
+            _close(session, closed_at=now, seconds=STREAMING_MAX_SECONDS, by_timeout=True)
+    return len(stale)
