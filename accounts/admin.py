@@ -227,3 +227,16 @@ class OwnershipTransferRequestAdmin(admin.ModelAdmin):
     @admin.action(description="Reject the selected requests")
     def reject(self, request, queryset):
         self._decide(request, queryset, services.support_transfer_request_reject, "Rejected")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Support sees tenant data here; changes go through the console's services."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

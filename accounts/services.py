@@ -64,6 +64,30 @@ def account_rename(*, account: Account, actor: User, name: str) -> Account:
     return account
 
 
+@transaction.atomic
+def account_set_require_mfa(*, account: Account, actor: User, require: bool) -> Account:
+    """Turn "Require MFA for all members" on or off (A6); only someone with MFA turns it on."""
+    from accounts.mfa.selectors import has_mfa
+
+    ensure_can(actor=actor, account=account, action=Action.MANAGE_SETTINGS)
+    account = locked_account(account)
+    if require and not account.require_mfa and not has_mfa(actor):
+        raise ValidationError(
+            "Set up MFA for your own login first (Security, in your user menu): "
+            "requiring it would otherwise lock you out."
+        )
+    if account.require_mfa != require:
+        account.require_mfa = require
+        account.save(update_fields=["require_mfa"])
+        audit_log(
+            account=account,
+            actor=actor,
+            action="account.require_mfa_on" if require else "account.require_mfa_off",
+            target=account,
+        )
+    return account
+
+
 def _ensure_support(actor):
     if actor is None or not actor.is_staff:
         raise PermissionDenied("Only support staff can do this.")
@@ -270,14 +294,11 @@ def support_transfer_request_reject(*, transfer, actor: User, note: str = "") ->
 
 
 def _project_upload_dirs(account) -> list:
-    from pathlib import Path
-
-    from django.conf import settings
-
     from projects.models import Project
+    from projects.transcripts import project_upload_dir
 
     project_ids = Project.objects.for_account_with_deleted(account).values_list("pk", flat=True)
-    return [Path(settings.MEDIA_ROOT) / "uploads" / str(pk) for pk in project_ids]
+    return [project_upload_dir(pk) for pk in project_ids]
 
 
 @transaction.atomic

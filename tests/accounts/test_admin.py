@@ -113,3 +113,24 @@ def test_admin_refuses_custom_limits_outside_enterprise(team, staff):
     assert response.status_code == 200
     team.account.refresh_from_db()
     assert team.account.plan == "contracted"
+
+
+def test_every_admin_page_loads_for_support_with_data(team, staff):
+    """Each registered model's list and change page render (no 500 for support)."""
+    from django.contrib import admin
+
+    from apikeys.services import apikey_create
+    from projects.services import project_create
+
+    project = project_create(account=team.account, actor=team.owner, name="Production")
+    apikey_create(account=team.account, actor=team.owner, project=project, name="Key")
+    client = login_client(staff)
+    for model, model_admin in admin.site._registry.items():
+        opts = model._meta
+        changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        response = client.get(changelist)
+        assert response.status_code == 200, changelist
+        first = model_admin.get_queryset(response.wsgi_request).first()
+        if first is not None:
+            change = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[first.pk])
+            assert client.get(change).status_code == 200, change

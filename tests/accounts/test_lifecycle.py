@@ -167,3 +167,46 @@ def test_admin_cannot_delete_the_account(team, clients):
     response = clients["admin"].post(reverse("accounts:delete"), {"confirm_name": "Acme"})
     assert response.status_code == 403
     assert Account.objects.filter(pk=team.account.pk).exists()
+
+
+def test_deletion_removes_projects_keys_uploads_transcripts_usage_and_files(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from datetime import UTC, datetime
+
+    from apikeys.services import apikey_create
+    from projects.services import project_create, project_delete
+    from reporting.services import usage_aggregate, usage_event_record
+    from tests.projects.api_support import stored_transcript
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    owner = account_with_owner(name="Full House")
+    account, user = owner.account, owner.user
+    live = project_create(account=account, actor=user, name="Production")
+    gone = project_create(account=account, actor=user, name="Old")
+    issued = apikey_create(account=account, actor=user, project=live, name="Prod key")
+    transcript = stored_transcript(live, issued.api_key)
+    upload_file = settings.MEDIA_ROOT / transcript.upload.path
+    assert upload_file.exists()
+    usage_event_record(
+        account=account,
+        project=live,
+        api_key=issued.api_key,
+        product="speech_to_text",
+        model="best",
+        quantity=60,
+        occurred_at=datetime(2026, 11, 1, tzinfo=UTC),
+        idempotency_key="full-house-1",
+    )
+    usage_aggregate()
+    project_delete(account=account, actor=user, project=gone)
+    before = _rows_of(account.pk)
+    assert {"projects.Project", "apikeys.ApiKey", "projects.Transcript"} <= set(before)
+    assert {"reporting.UsageEvent", "reporting.UsageRollup"} <= set(before)
+
+    client = login_client(user, account)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accounts:delete"), {"confirm_name": "Full House"})
+    assert response.status_code == 302
+    assert _rows_of(account.pk) == {}
+    assert not upload_file.exists()
