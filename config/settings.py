@@ -245,6 +245,8 @@ CELERY_BEAT_SCHEDULE = {
 # The platform's other producers post usage to /internal/... with this token;
 # unset, those endpoints answer 401 to everyone.
 INTERNAL_SERVICE_TOKEN = env("INTERNAL_SERVICE_TOKEN", "")
+# Seals authenticator secrets at rest; derived from SECRET_KEY when unset.
+MFA_SEALING_KEY = env("MFA_SEALING_KEY", "")
 # Ingest: at most this many events per request, and this many bytes of body.
 USAGE_INGEST_MAX_EVENTS = env_int("USAGE_INGEST_MAX_EVENTS", 1000)
 USAGE_INGEST_MAX_BYTES = env_int("USAGE_INGEST_MAX_BYTES", 2 * 1024 * 1024)
