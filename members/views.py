@@ -5,7 +5,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.middleware import select_account
 from accounts.models import Membership
-from accounts.permissions import Action, Role, requires
+from accounts.permissions import Action, requires
 from accounts.plans import LimitReached, Resource, limit_message
 from members import services
 from members.forms import InviteForm, RoleForm
@@ -110,7 +110,7 @@ def _member(request, pk) -> Membership:
 @requires(Action.MANAGE_MEMBERS)
 def member_delete(request, pk):
     membership = _member(request, pk)
-    if membership.role == Role.OWNER:
+    if membership.is_owner:
         return _render_list(request, error=services.OWNER_UNTOUCHABLE, status=400)
     if request.method == "POST":
         try:
