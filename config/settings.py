@@ -34,7 +34,9 @@ def env_int(name, default):
     return int(os.environ.get(name, default))
 
 
-DEBUG = env_bool("DEBUG", False)
+# On by default so that a fresh checkout runs with no configuration at all; a
+# deployment sets DEBUG=false, and must then set a real SECRET_KEY.
+DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = env("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
