@@ -74,11 +74,17 @@ class Report:
     def body_html(self) -> str:
         """The table's rows: hundreds of rows render far faster here than in a template loop."""
         lead = self.text_columns
+        # The same day and name come back on many rows: escape each text once.
+        text_cells: dict[str, str] = {}
         lines = []
         for row in self.rows:
-            # SECURITY: every cell is escaped (project and key names are user input).
-            cells = [f"<td>{escape(c)}</td>" for c in row[:lead]]
-            cells += [f'<td class="num">{escape(c)}</td>' for c in row[lead:]]
+            # SECURITY: text cells are escaped (project and key names are user input);
+            # the others are numbers formatted by usage_report, digits and a point only.
+            cells = [
+                text_cells.get(c) or text_cells.setdefault(c, f"<td>{escape(c)}</td>")
+                for c in row[:lead]
+            ]
+            cells += [f'<td class="num">{c}</td>' for c in row[lead:]]
             lines.append(f"<tr>{''.join(cells)}</tr>")
         return mark_safe("\n".join(lines))  # noqa: S308 (escaped above)
 
@@ -100,7 +106,7 @@ class Report:
         }
 
 
-def _labeller(account, group):
+def _labeller(account, group, projects=None, api_keys=None):
     if group == "none":
         return lambda row: "All usage"
     if group == "product":
@@ -110,9 +116,9 @@ def _labeller(account, group):
             f"{pricing.PRODUCT_LABELS[pricing.PRODUCT_CODES[row['product']]]} · {row['model']}"
         )
     if group == "project":
-        names = dict(project_choices(account))
+        names = dict(projects if projects is not None else project_choices(account))
         return lambda row: names.get(row["project_id"], "No project (account level)")
-    names = dict(api_key_choices(account))
+    names = dict(api_keys if api_keys is not None else api_key_choices(account))
     return lambda row: names.get(row["api_key_id"], "No API key")
 
 
@@ -160,15 +166,20 @@ def rollup_sums(account, filters: ReportFilters):
     )
 
 
-def usage_report(*, account, filters: ReportFilters) -> Report:
-    """Usage and spend over the period, by the chosen grouping, per hour or day (U1)."""
-    label_of = _labeller(account, filters.group)
+def usage_report(*, account, filters: ReportFilters, projects=None, api_keys=None) -> Report:
+    """Usage and spend over the period, by the chosen grouping, per hour or day (U1).
+
+    `projects` and `api_keys` are this account's `project_choices` / `api_key_choices`
+    when the caller already has them (the filter form does), to name the rows.
+    """
+    label_of = _labeller(account, filters.group, projects, api_keys)
     buckets = _buckets(filters)
     index = {b: i for i, b in enumerate(buckets)}
     series: dict[str, dict] = {}
     rows = []
     totals = {"events": 0, "cost": 0, "seconds": 0, "tokens": 0}
     fmt = "%Y-%m-%d %H:00" if filters.granularity == "hour" else "%Y-%m-%d"
+    bucket_text = {b: b.strftime(fmt) for b in buckets}
     for row in rollup_sums(account, filters):
         label = label_of(row)
         seconds, tokens = row["seconds"] or 0, row["tokens"] or 0
@@ -186,7 +197,7 @@ def usage_report(*, account, filters: ReportFilters) -> Report:
             s["spend"][position] += row["cost"]
             s["seconds"][position] += seconds
             s["tokens"][position] += tokens
-        cells = [row["bucket"].strftime(fmt)]
+        cells = [bucket_text.get(row["bucket"]) or row["bucket"].strftime(fmt)]
         if filters.group != "none":
             cells.append(label)
         cells += [str(row["n_events"]), _hours(seconds), str(tokens), _dollars(row["cost"])]

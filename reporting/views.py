@@ -12,15 +12,17 @@ from reporting.forms import DEFAULTS, ReportFilterForm
 
 def _report(request):
     account = request.account
+    projects = selectors.project_choices(account)
+    api_keys = selectors.api_key_choices(account)
     # Always bound, defaults first: the form shows exactly the filters applied.
     form = ReportFilterForm(
-        {**DEFAULTS, **request.GET.dict()},
-        projects=selectors.project_choices(account),
-        api_keys=selectors.api_key_choices(account),
+        {**DEFAULTS, **request.GET.dict()}, projects=projects, api_keys=api_keys
     )
     form.is_valid()
-    filters = form.filters()
-    return form, selectors.usage_report(account=account, filters=filters)
+    report = selectors.usage_report(
+        account=account, filters=form.filters(), projects=projects, api_keys=api_keys
+    )
+    return form, report
 
 
 @requires(Action.VIEW)
