@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import audit_log
+from accounts.emails import send_on_commit
 from accounts.models import Account, Membership, OwnershipTransferRequest, User
 from accounts.permissions import Action, Role, can
 from accounts.plans import LimitReached, PlanCode, limit_for
@@ -183,22 +184,6 @@ def support_change_email(*, user: User, new_email: str, actor: User) -> User:
     return user
 
 
-def _send_on_commit(*, subject: str, body: str, recipients: list[str]) -> None:
-    from django.conf import settings
-    from django.core.mail import send_mail
-
-    recipients = sorted({r for r in recipients if r})
-    if recipients:
-        transaction.on_commit(
-            lambda: send_mail(
-                subject=f"[Speech console] {subject}",
-                message=body,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=recipients,
-            )
-        )
-
-
 @transaction.atomic
 def transfer_request_create(*, account: Account, actor: User, new_owner: User):
     """The Owner asks support to hand the account to one of its Admins."""
@@ -257,7 +242,7 @@ def support_transfer_request_approve(*, transfer, actor: User) -> None:
         raise ValidationError("This transfer request is no longer pending.")
     support_transfer_ownership(account=transfer.account, new_owner=transfer.new_owner, actor=actor)
     _decide(transfer, actor=actor, status=transfer.Status.APPROVED)
-    _send_on_commit(
+    send_on_commit(
         subject=f"Ownership of {transfer.account.name} transferred",
         body=(
             f"Support approved the transfer of {transfer.account.name}: "
@@ -283,7 +268,7 @@ def support_transfer_request_reject(*, transfer, actor: User, note: str = "") ->
         by_support=True,
         metadata={"to": transfer.new_owner.email, "note": note[:500]},
     )
-    _send_on_commit(
+    send_on_commit(
         subject=f"Ownership transfer of {transfer.account.name} not approved",
         body=(
             f"Support did not approve the transfer of {transfer.account.name} to "

@@ -1,12 +1,11 @@
 """Invites, role changes and removals (M1-M5). Each writes its audit entry."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.audit import audit_log
+from accounts.emails import send_on_commit
 from accounts.models import Account, Membership, User
 from accounts.permissions import ASSIGNABLE_ROLES, Action, Role
 from accounts.plans import Resource
@@ -37,7 +36,6 @@ def _assignable(role) -> Role:
 
 def _send_invite_email(invitation: Invitation, token: str) -> None:
     inviter = invitation.invited_by.display_name if invitation.invited_by else "A member"
-    subject = f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}Join {invitation.account.name}"
     body = (
         f"{inviter} invited you to join {invitation.account.name} on the Speech console "
         f"as {invitation.get_role_display()}.\n\n"
@@ -45,14 +43,8 @@ def _send_invite_email(invitation: Invitation, token: str) -> None:
         f"The link works once and expires on {invitation.expires_at:%d %b %Y at %H:%M} UTC. "
         "If you did not expect it, ignore this email."
     )
-    recipient = invitation.email
-    transaction.on_commit(
-        lambda: send_mail(
-            subject=subject,
-            message=body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[recipient],
-        )
+    send_on_commit(
+        subject=f"Join {invitation.account.name}", body=body, recipients=[invitation.email]
     )
 
 

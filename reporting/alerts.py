@@ -14,12 +14,12 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.audit import audit_log
+from accounts.emails import send_on_commit
 from accounts.models import Membership
 from accounts.permissions import Action, can
 from accounts.services import ensure_can, locked_account
 from reporting import billing_selectors as sel
 from reporting import pricing
-from reporting.billing import send_on_commit
 from reporting.models import SpendAlert, SpendAlertFiring, UsageRollup
 
 DOLLAR = pricing.MICROS_PER_DOLLAR

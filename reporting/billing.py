@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import audit_log
+from accounts.emails import send_on_commit
 from accounts.permissions import Action
 from accounts.services import ensure_can, locked_account
 from reporting import billing_selectors as sel
@@ -37,22 +38,6 @@ MAX_TOP_UP = 50_000 * DOLLAR
 INVOICE_GRACE = timedelta(hours=1)
 # How far back the beat task looks for months still to close.
 INVOICE_LOOKBACK_MONTHS = 3
-
-
-def send_on_commit(*, subject: str, body: str, recipients: list[str]) -> None:
-    from django.conf import settings
-    from django.core.mail import send_mail
-
-    recipients = sorted({r for r in recipients if r})
-    if recipients:
-        transaction.on_commit(
-            lambda: send_mail(
-                subject=f"[Speech console] {subject}",
-                message=body,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=recipients,
-            )
-        )
 
 
 # Autopay ----------------------------------------------------------------------
