@@ -181,6 +181,10 @@ class ReportFilterForm(forms.Form):
 
 # Producers may report events a little ahead of our clock, not days ahead.
 FUTURE_TOLERANCE = timedelta(minutes=5)
+# Ids are bigint columns; one event's quantity (a trillion tokens, or 31,000 years
+# of audio) stays far inside what its cost and the rollups' sums can hold.
+MAX_ID = 2**63 - 1
+MAX_QUANTITY = 10**12
 EVENT_FIELDS = {
     "idempotency_key",
     "account_id",
@@ -198,7 +202,7 @@ EVENT_FIELDS = {
 def _optional_id(raw, name, errors, index):
     if raw is None:
         return None
-    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_ID:
         errors.append(
             {"index": index, "field": name, "message": "Must be a positive integer or null."}
         )
@@ -223,10 +227,14 @@ def parse_usage_events(items: list, *, now=None) -> tuple[list[NewUsageEvent], l
         if unknown:
             fail(unknown[0], "Unknown field.")
         key = item.get("idempotency_key")
-        if not isinstance(key, str) or not key.strip() or len(key) > 200:
-            fail("idempotency_key", "Required: a string of 1 to 200 characters.")
+        if not isinstance(key, str) or not key.strip() or len(key) > 200 or "\x00" in key:
+            fail("idempotency_key", "Required: a string of 1 to 200 characters (no NUL).")
         account_id = item.get("account_id")
-        if isinstance(account_id, bool) or not isinstance(account_id, int) or account_id < 1:
+        if (
+            isinstance(account_id, bool)
+            or not isinstance(account_id, int)
+            or not 1 <= account_id <= MAX_ID
+        ):
             fail("account_id", "Required: a positive integer.")
         project_id = _optional_id(item.get("project_id"), "project_id", errors, index)
         api_key_id = _optional_id(item.get("api_key_id"), "api_key_id", errors, index)
@@ -234,14 +242,18 @@ def parse_usage_events(items: list, *, now=None) -> tuple[list[NewUsageEvent], l
         if product not in pricing.PRODUCT_IDS:
             fail("product", f"Required: one of {', '.join(pricing.PRODUCT_IDS)}.")
         model = item.get("model")
-        if not isinstance(model, str) or not model or len(model) > 40:
+        if not isinstance(model, str) or not model or len(model) > 40 or "\x00" in model:
             fail("model", "Required: a model name.")
         unit = item.get("unit")
         if unit is not None and not isinstance(unit, str):
             fail("unit", "Must be a string or null.")
         quantity = item.get("quantity")
-        if isinstance(quantity, bool) or not isinstance(quantity, int | Decimal) or quantity < 0:
-            fail("quantity", "Required: a number of seconds or tokens, 0 or more.")
+        if (
+            isinstance(quantity, bool)
+            or not isinstance(quantity, int | Decimal)
+            or not 0 <= quantity <= MAX_QUANTITY
+        ):
+            fail("quantity", f"Required: a number of seconds or tokens, 0 to {MAX_QUANTITY:,}.")
         occurred_raw = item.get("occurred_at")
         occurred_at = parse_datetime(occurred_raw) if isinstance(occurred_raw, str) else None
         if occurred_at is None or timezone.is_naive(occurred_at):
@@ -251,6 +263,8 @@ def parse_usage_events(items: list, *, now=None) -> tuple[list[NewUsageEvent], l
         metadata = item.get("metadata")
         if metadata is not None and not isinstance(metadata, dict):
             fail("metadata", "Must be a JSON object or null.")
+        elif _contains_nul(metadata):
+            fail("metadata", "Must not contain the NUL character.")
         if len(errors) > before:
             continue
         events.append(
@@ -268,6 +282,17 @@ def parse_usage_events(items: list, *, now=None) -> tuple[list[NewUsageEvent], l
             )
         )
     return events, errors
+
+
+def _contains_nul(value) -> bool:
+    """PostgreSQL stores no NUL character in text or jsonb."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(v) for v in value)
+    return False
 
 
 def _jsonable(value):

@@ -225,6 +225,26 @@ SELECT id, idempotency_key FROM inserted
 _METADATA = _INSERT_FIELDS.index("metadata")
 
 
+def _pg_array_literal(values) -> str:
+    """One column as a PostgreSQL array literal: strings quoted, numbers and times as they print.
+
+    Sent as one string parameter per column: adapting the 12,000 elements of a
+    batch one by one was the largest part of an ingest request's time.
+    """
+    return (
+        "{"
+        + ",".join(
+            "NULL"
+            if v is None
+            else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            if isinstance(v, str)
+            else str(v)
+            for v in values
+        )
+        + "}"
+    )
+
+
 def _insert_chunk(rows: list[list]) -> dict[str, int]:
     """Insert rows and queue them for aggregation, skipping known idempotency keys.
 
@@ -234,7 +254,7 @@ def _insert_chunk(rows: list[list]) -> dict[str, int]:
         if _postgres():
             columns = [list(column) for column in zip(*rows, strict=True)]
             columns[_METADATA] = [None if m is None else json.dumps(m) for m in columns[_METADATA]]
-            cursor.execute(_PG_INSERT, columns)
+            cursor.execute(_PG_INSERT, [_pg_array_literal(column) for column in columns])
             return {key: pk for pk, key in cursor.fetchall()}
         opts = UsageEvent._meta
         fields = [opts.get_field(name.removesuffix("_id")) for name in _INSERT_FIELDS]

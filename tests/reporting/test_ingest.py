@@ -197,3 +197,35 @@ def test_a_session_needs_a_live_project_and_its_own_key(usage_world):
         == 404
     )
     assert not StreamingSession.objects.exists()
+
+
+def test_keys_models_and_metadata_are_stored_exactly_whatever_their_characters(usage_world):
+    awkward = 'a "quoted" {braced}, back\\slash NULL ü'
+    batch = [event(usage_world, awkward, metadata={"note": awkward, "n": 1})]
+    assert post(URL, {"events": batch}).status_code == 200
+    stored = UsageEvent.objects.get()
+    assert stored.idempotency_key == awkward
+    assert stored.metadata == {"note": awkward, "n": 1}
+    assert post(URL, {"events": batch}).json()["duplicate_keys"] == [awkward]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("idempotency_key", "a\x00b"), ("model", "nano\x00"), ("metadata", {"note": "x\x00"})],
+)
+def test_a_nul_character_is_refused_by_name(usage_world, field, value):
+    response = post(URL, {"events": [event(usage_world, "k", **{field: value})]})
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"][0]["field"] == field
+    assert not UsageEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("quantity", 10**30), ("account_id", 10**30), ("project_id", 10**30), ("api_key_id", 10**30)],
+)
+def test_numbers_beyond_the_columns_are_refused_by_name(usage_world, field, value):
+    response = post(URL, {"events": [event(usage_world, "k", **{field: value})]})
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"][0]["field"] == field
+    assert not UsageEvent.objects.exists()
