@@ -8,5 +8,6 @@ app_name = "transcripts"
 
 urlpatterns = [
     path("", transcript_views.list_view, name="list"),
+    path("new/", transcript_views.create, name="create"),
     path("<uuid:transcript_id>/", transcript_views.detail, name="detail"),
 ]

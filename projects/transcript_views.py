@@ -1,9 +1,15 @@
 """The Transcripts pages: every role of the account may read them."""
 
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from accounts.permissions import Action, requires
+from projects import transcripts
+from projects.forms import TranscribeForm
 from projects.models import Project, Transcript
 
 PAGE_SIZE = 25
@@ -41,6 +47,58 @@ def list_view(request, project_id):
             "statuses": Transcript.Status.choices,
             "in_progress": in_progress,
         },
+    )
+
+
+def _too_large(request) -> bool:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    # The form's own fields add a few hundred bytes to the file.
+    return length > settings.API_MAX_UPLOAD_BYTES + 64 * 1024
+
+
+@requires(Action.MANAGE_PROJECTS)
+def create(request, project_id):
+    """Upload a file and queue its transcript, as the API does with a key (Owners and Admins)."""
+    project = _project(request, project_id)
+    form = TranscribeForm()
+    refused = ""
+    if request.method == "POST" and _too_large(request):
+        # Refused before Django reads the body into temporary files.
+        refused = transcripts.too_large().message
+    elif request.method == "POST":
+        form = TranscribeForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                transcript = transcripts.console_transcribe(
+                    account=request.account,
+                    actor=request.user,
+                    project=project,
+                    file=form.cleaned_data["audio"],
+                    upload_url=lambda upload: request.build_absolute_uri(
+                        reverse("v2:upload_file", kwargs={"upload_id": str(upload.pk)})
+                    ),
+                )
+            except transcripts.ApiError as error:
+                form.add_error("audio", error.message)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, "Uploaded. The transcript is queued.")
+                return redirect("transcripts:detail", project.pk, transcript.pk)
+    return render(
+        request,
+        "projects/transcripts/create.html",
+        {
+            "nav": "projects",
+            "project": project,
+            "form": form,
+            "refused": refused,
+            "max_mb": settings.API_MAX_UPLOAD_BYTES // (1024 * 1024),
+        },
+        status=400 if refused or form.errors else 200,
     )
 
 

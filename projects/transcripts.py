@@ -12,9 +12,11 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.permissions import Action
 from projects.audio import AudioError, probe
 from projects.engines import Result, get_engine
 from projects.models import Project, Transcript, Upload
@@ -62,15 +64,25 @@ def _remove_on_commit(*paths: Path) -> None:
 
 def upload_create(*, api_key, stream, content_length: int | None) -> Upload:
     """Store a request body in the key's project, reading it in chunks (never whole)."""
+    return _store_upload(
+        project_id=api_key.project_id, api_key=api_key, stream=stream, content_length=content_length
+    )
+
+
+def too_large() -> ApiError:
     limit = settings.API_MAX_UPLOAD_BYTES
-    too_large = ApiError(
+    return ApiError(
         f"The file is larger than this server accepts ({limit // (1024 * 1024)} MB at most).",
         status=413,
     )
+
+
+def _store_upload(*, project_id, api_key, stream, content_length: int | None) -> Upload:
+    limit = settings.API_MAX_UPLOAD_BYTES
     if content_length is not None and content_length > limit:
-        raise too_large
+        raise too_large()
     upload_id = uuid.uuid4()
-    relative = f"uploads/{api_key.project_id}/{upload_id}"
+    relative = f"uploads/{project_id}/{upload_id}"
     path = _media_path(relative)
     path.parent.mkdir(parents=True, exist_ok=True)
     size = 0
@@ -79,7 +91,7 @@ def upload_create(*, api_key, stream, content_length: int | None) -> Upload:
             while chunk := stream.read(UPLOAD_CHUNK_BYTES):
                 size += len(chunk)
                 if size > limit:
-                    raise too_large
+                    raise too_large()
                 out.write(chunk)
         if size == 0:
             raise ApiError(
@@ -87,7 +99,7 @@ def upload_create(*, api_key, stream, content_length: int | None) -> Upload:
                 "(not a multipart form)."
             )
         return Upload.objects.create(
-            id=upload_id, project_id=api_key.project_id, api_key=api_key, path=relative, size=size
+            id=upload_id, project_id=project_id, api_key=api_key, path=relative, size=size
         )
     except BaseException:
         path.unlink(missing_ok=True)
@@ -119,6 +131,17 @@ def transcript_create(
     # SECURITY: P3, checked again here whatever the caller did.
     if upload.project_id != api_key.project_id or upload.deleted_at is not None:
         raise ApiError("Cannot access uploaded file", status=403)
+    return _queue(
+        project_id=api_key.project_id,
+        upload=upload,
+        api_key=api_key,
+        audio_url=audio_url,
+        language_code=language_code,
+        speech_model=speech_model,
+    )
+
+
+def _queue(*, project_id, upload, api_key, audio_url, language_code, speech_model) -> Transcript:
     engine = get_engine()
     if not engine.supports_language(language_code):
         raise ApiError(
@@ -127,16 +150,58 @@ def transcript_create(
         )
     with transaction.atomic():
         transcript = Transcript.objects.create(
-            project_id=api_key.project_id,
+            project_id=project_id,
             upload=upload,
             api_key=api_key,
-            api_key_name=api_key.name,
+            api_key_name=api_key.name if api_key else "",
             audio_url=audio_url,
             language_code=language_code,
             speech_model=speech_model,
             speech_model_used=engine.name,
         )
         transaction.on_commit(lambda: _enqueue(transcript.pk))
+    return transcript
+
+
+def console_transcribe(*, account, actor, project: Project, file, upload_url) -> Transcript:
+    """Upload a file from the Transcripts page and queue its transcript, as the API would.
+
+    `upload_url(upload)` gives the absolute URL the transcript names as its audio_url.
+    No API key is involved: the usage is the project's, with no key.
+    """
+    from accounts.audit import audit_log
+    from accounts.services import ensure_can
+
+    ensure_can(actor=actor, account=account, action=Action.MANAGE_PROJECTS)
+    # SECURITY: only a live project of this account, whatever the caller looked up.
+    project = Project.objects.for_account(account).filter(pk=project.pk).first()
+    if project is None:
+        raise ValidationError("This project has been deleted.")
+    upload = _store_upload(
+        project_id=project.pk, api_key=None, stream=file, content_length=file.size
+    )
+    try:
+        with transaction.atomic():
+            transcript = _queue(
+                project_id=project.pk,
+                upload=upload,
+                api_key=None,
+                audio_url=upload_url(upload),
+                language_code="en_us",
+                speech_model=None,
+            )
+            audit_log(
+                account=account,
+                actor=actor,
+                action="transcript.create",
+                target=transcript,
+                target_label=f"{file.name} in {project.name}",
+                metadata={"project": project.name, "file": file.name[:200], "bytes": upload.size},
+            )
+    except BaseException:
+        _media_path(upload.path).unlink(missing_ok=True)
+        upload.delete()
+        raise
     return transcript
 
 

@@ -3,7 +3,7 @@
 The API authenticates with keys only: every persona's console session gets 401.
 """
 
-from tests.access import NOT_FOUND, UNAUTHORIZED, Expect, members_only
+from tests.access import NOT_FOUND, UNAUTHORIZED, Expect, managers_only, members_only
 
 
 def _api(method="get", **kwargs):
@@ -25,6 +25,7 @@ def _project(world):
 ROWS = {
     # The outsider asks for the team's project: 404, as for one that does not exist.
     "transcripts:list": members_only(outsider=NOT_FOUND, kwargs=_project),
+    "transcripts:create": managers_only(outsider=NOT_FOUND, kwargs=_project),
     "transcripts:detail": members_only(
         outsider=NOT_FOUND,
         kwargs=lambda world: {**_project(world), "transcript_id": world["transcript"].pk},

@@ -1,0 +1,113 @@
+"""Transcribe a file from the Transcripts page (Owners and Admins), through the API's services."""
+
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from accounts.models import AuditEvent
+from projects.models import Transcript, Upload
+from reporting.models import UsageEvent
+from tests.projects.api_support import HEARD
+
+pytestmark = pytest.mark.django_db
+
+
+def _url(project):
+    return f"/projects/{project.pk}/transcripts/new/"
+
+
+def _wav(path: Path, name="meeting.wav"):
+    return SimpleUploadedFile(name, path.read_bytes(), content_type="audio/wav")
+
+
+def test_an_admin_uploads_a_file_and_its_transcript_completes(
+    clients, api_world, eager_celery, speech_wav, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = clients["admin"].post(_url(api_world.project), {"audio": _wav(speech_wav)})
+    transcript = Transcript.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/projects/{api_world.project.pk}/transcripts/{transcript.pk}/"
+    assert transcript.project == api_world.project and transcript.api_key is None
+    assert transcript.status == "completed", transcript.error
+    assert set(transcript.text.split()) & HEARD, transcript.text
+    assert transcript.audio_url == f"http://testserver/v2/upload/{transcript.upload_id}"
+
+    # The project's keys read it through the API like any other of its transcripts.
+    body = Client().get(f"/v2/transcript/{transcript.pk}", **api_world.auth()).json()
+    assert body["text"] == transcript.text
+    # Usage counts for the project, with no key.
+    event = UsageEvent.objects.get()
+    assert (event.project_id, event.api_key_id) == (api_world.project.pk, None)
+
+    audit = AuditEvent.objects.get(action="transcript.create")
+    assert audit.actor.email == "admin@acme.test"
+    assert audit.metadata["file"] == "meeting.wav"
+    detail = clients["reader"].get(response["Location"]).content.decode()
+    assert "Console upload" in detail
+
+
+def test_the_transcripts_page_offers_the_upload_to_managers_only(clients, api_world):
+    list_url = f"/projects/{api_world.project.pk}/transcripts/"
+    assert 'id="transcribe-file"' in clients["admin"].get(list_url).content.decode()
+    assert 'id="transcribe-file"' not in clients["reader"].get(list_url).content.decode()
+    form = clients["owner"].get(_url(api_world.project)).content.decode()
+    assert 'enctype="multipart/form-data"' in form
+
+
+def test_a_reader_or_another_account_cannot_upload(clients, api_world, speech_wav):
+    assert (
+        clients["reader"].post(_url(api_world.project), {"audio": _wav(speech_wav)}).status_code
+        == 403
+    )
+    assert (
+        clients["outsider"].post(_url(api_world.project), {"audio": _wav(speech_wav)}).status_code
+        == 404
+    )
+    assert not Upload.objects.exists() and not Transcript.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "Choose an audio file to transcribe."),
+        ({"audio": SimpleUploadedFile("empty.wav", b"")}, "The file is empty."),
+    ],
+)
+def test_a_missing_or_empty_file_is_explained_and_changes_nothing(
+    clients, api_world, data, message
+):
+    response = clients["admin"].post(_url(api_world.project), data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Upload.objects.exists() and not Transcript.objects.exists()
+    assert not AuditEvent.objects.filter(action="transcript.create").exists()
+
+
+# Just over the cap the service counts the bytes it stores; far over, the view
+# refuses on Content-Length before the body is read.
+@pytest.mark.parametrize("size", [4096, 200 * 1024])
+def test_a_file_over_the_cap_is_refused_and_nothing_is_kept(clients, api_world, settings, size):
+    settings.API_MAX_UPLOAD_BYTES = 1024
+    response = clients["admin"].post(
+        _url(api_world.project), {"audio": SimpleUploadedFile("big.wav", b"x" * size)}
+    )
+    assert response.status_code == 400
+    assert "larger than this server accepts" in response.content.decode()
+    assert not Upload.objects.exists() and not Transcript.objects.exists()
+    assert not [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
+
+
+def test_non_audio_bytes_end_the_transcript_in_error_not_a_500(
+    clients, api_world, eager_celery, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = clients["admin"].post(
+            _url(api_world.project), {"audio": SimpleUploadedFile("notes.txt", b"not audio at all")}
+        )
+    assert response.status_code == 302
+    transcript = Transcript.objects.get()
+    assert transcript.status == "error" and transcript.error
+    assert not UsageEvent.objects.exists()
