@@ -20,7 +20,7 @@ class InvoiceLineInline(admin.TabularInline):
 
 @admin.register(Invoice)
 class InvoiceAdmin(ReadOnlyAdmin):
-    list_display = ("account", "month", "total_cents", "billed_to", "closed_at")
+    list_display = ("account", "month", "sequence", "total_cents", "billed_to", "closed_at")
     search_fields = ("account__name", "billed_to")
     list_select_related = ("account",)
     inlines = [InvoiceLineInline]

@@ -175,11 +175,51 @@ def closable_until(*, now=None) -> datetime | None:
     return min(now, state.completed_at) - INVOICE_GRACE
 
 
-def invoice_close(*, account, month: date, now=None) -> tuple[Invoice, bool]:
-    """Close the account's month into an invoice; (existing, False) if already closed.
+def _not_yet_invoiced(spend: sel.Spend, invoices: list[Invoice]) -> tuple[list, int, int]:
+    """(lines, micros, cents) of `spend` beyond what the month's `invoices` hold.
 
-    The total is the exact sum of the month's rollups, rounded to cents once
-    (`pricing.cents`), as the Reporting page rounds its total for that month.
+    Rollups only grow, so each line is the month's sum less what was invoiced.
+    The cents are the month's total rounded once less the cents already
+    invoiced: the month's invoices add up to the Reporting page's total.
+    """
+    invoiced: dict[tuple[int, str], sel.SpendLine] = {}
+    for invoice in invoices:
+        for line in invoice.lines.all():
+            seen = invoiced.setdefault((line.product, line.model), sel.SpendLine(0, ""))
+            seen.seconds += line.seconds
+            seen.tokens += line.tokens
+            seen.events += line.events
+            seen.micros += line.amount_micros
+    lines = []
+    for line in spend.lines:
+        seen = invoiced.get((line.product, line.model), sel.SpendLine(0, ""))
+        if line.events > seen.events:
+            lines.append(
+                sel.SpendLine(
+                    product=line.product,
+                    model=line.model,
+                    seconds=line.seconds - seen.seconds,
+                    tokens=line.tokens - seen.tokens,
+                    events=line.events - seen.events,
+                    micros=line.micros - seen.micros,
+                )
+            )
+    micros = sum(line.micros for line in lines)
+    cents = spend.total_cents - sum(invoice.total_cents for invoice in invoices)
+    for line, line_cents in zip(
+        lines, sel.allocate_cents(cents, [line.micros for line in lines]), strict=True
+    ):
+        line.cents = line_cents
+    return lines, micros, cents
+
+
+def invoice_close(*, account, month: date, now=None) -> tuple[Invoice, bool]:
+    """Invoice the account's month; (latest invoice, False) if nothing is left to invoice.
+
+    The first invoice of a month holds the exact sum of its rollups, rounded to
+    cents once (`pricing.cents`), as the Reporting page rounds its total for that
+    month. Usage of the month recorded after that (a late producer) goes on a
+    supplementary invoice, so that the month's invoices add up to that total.
     """
     month = month.replace(day=1)
     start, end = sel.month_bounds(month)
@@ -189,17 +229,24 @@ def invoice_close(*, account, month: date, now=None) -> tuple[Invoice, bool]:
             f"{month:%B %Y} cannot be closed yet: its usage is still being counted."
         )
     with transaction.atomic():
-        # Closing a month twice, even at once, makes one invoice.
+        # Closing a month twice, even at once, invoices its usage once.
         account = locked_account(account)
-        existing = Invoice.objects.for_account(account).filter(month=month).first()
-        if existing is not None:
-            return existing, False
+        invoices = list(
+            Invoice.objects.for_account(account).filter(month=month).prefetch_related("lines")
+        )
         spend = sel.spend_by_model(account=account, start=start, end=end)
+        if invoices:
+            lines, total_micros, total_cents = _not_yet_invoiced(spend, invoices)
+            if not lines:
+                return invoices[0], False
+        else:
+            lines, total_micros, total_cents = spend.lines, spend.total_micros, spend.total_cents
         invoice = Invoice.objects.create(
             account=account,
             month=month,
-            total_micros=spend.total_micros,
-            total_cents=spend.total_cents,
+            sequence=len(invoices) + 1,
+            total_micros=total_micros,
+            total_cents=total_cents,
             billed_to=account.billing_email,
             plan=account.plan,
         )
@@ -215,7 +262,7 @@ def invoice_close(*, account, month: date, now=None) -> tuple[Invoice, bool]:
                 amount_micros=line.micros,
                 amount_cents=line.cents,
             )
-            for line in spend.lines
+            for line in lines
         )
         if invoice.total_cents:
             # Charged in whole cents: the amount the invoice shows.
@@ -231,12 +278,21 @@ def invoice_close(*, account, month: date, now=None) -> tuple[Invoice, bool]:
             actor=None,
             action="invoice.close",
             target=invoice,
-            metadata={"month": f"{month:%Y-%m}", "total": pricing.dollars(invoice.total_micros)},
+            metadata={
+                "month": f"{month:%Y-%m}",
+                "total": pricing.dollars(invoice.total_micros),
+                "supplement": invoice.is_supplement,
+            },
+        )
+        what = (
+            f"usage in {month:%B %Y} recorded after its invoice closed"
+            if invoice.is_supplement
+            else f"usage in {month:%B %Y}"
         )
         send_on_commit(
             subject=f"{account.name}: invoice {invoice.number} for {month:%B %Y}",
             body=(
-                f"The invoice for {account.name}'s usage in {month:%B %Y} is "
+                f"The invoice for {account.name}'s {what} is "
                 f"${pricing.dollars(invoice.total_micros)}. It is on the Billing page."
             ),
             recipients=[invoice.billed_to],
@@ -245,7 +301,11 @@ def invoice_close(*, account, month: date, now=None) -> tuple[Invoice, bool]:
 
 
 def invoices_close_due(*, now=None) -> int:
-    """Close every complete month with usage that has no invoice yet; return how many closed."""
+    """Invoice every complete month (of the last few) whose usage is not all invoiced.
+
+    That is a month with usage and no invoice yet, or with usage recorded after
+    its invoice closed. Returns how many invoices were made.
+    """
     until = closable_until(now=now)
     if until is None:
         return 0
@@ -256,25 +316,30 @@ def invoices_close_due(*, now=None) -> int:
     for _ in range(INVOICE_LOOKBACK_MONTHS - 1):
         first_month = sel.previous_month(first_month)
     start, end = sel.month_bounds(first_month)[0], sel.month_bounds(last_month)[1]
+    from django.db.models import Sum
     from django.db.models.functions import TruncMonth
 
     from accounts.models import Account
 
-    months_with_usage = (
+    # Events are counted, not dollars: free usage is invoiced too, at $0.
+    used = (
         UsageRollup.objects.filter(hour__gte=start, hour__lt=end)
         .annotate(month=TruncMonth("hour"))
         .values_list("account_id", "month")
-        .distinct()
+        .annotate(events=Sum("events"))
     )
-    closed = set(
-        Invoice.objects.filter(month__gte=first_month, month__lte=last_month).values_list(
-            "account_id", "month"
+    invoiced = {
+        (account_id, month): events
+        for account_id, month, events in InvoiceLine.objects.filter(
+            invoice__month__gte=first_month, invoice__month__lte=last_month
         )
-    )
+        .values_list("account_id", "invoice__month")
+        .annotate(events=Sum("events"))
+    }
     created = 0
-    for account_id, month_start in sorted(set(months_with_usage)):
+    for account_id, month_start, events in sorted(used):
         month = sel.month_of(month_start)
-        if (account_id, month) in closed:
+        if events <= invoiced.get((account_id, month), 0):
             continue
         account = Account.objects.filter(pk=account_id).first()
         if account is None:

@@ -313,11 +313,17 @@ class LedgerEntry(models.Model):
 
 
 class Invoice(models.Model):
-    """One account's usage of one calendar month (UTC), closed once (U6)."""
+    """One account's usage of one calendar month (UTC), closed once (U6).
+
+    Usage of the month recorded after it closed goes on a supplementary invoice
+    of the same month (sequence 2, 3, ...), so that a month's invoices always
+    add up to its usage.
+    """
 
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
     # The first day of the month.
     month = models.DateField()
+    sequence = models.PositiveSmallIntegerField(default=1)
     # The exact sum of the month's rollups, and that sum in cents (see billing.cents).
     total_micros = models.BigIntegerField()
     total_cents = models.BigIntegerField()
@@ -329,9 +335,11 @@ class Invoice(models.Model):
     objects = BillingQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-month"]
+        ordering = ["-month", "-sequence"]
         constraints = [
-            models.UniqueConstraint(fields=["account", "month"], name="one_invoice_per_month"),
+            models.UniqueConstraint(
+                fields=["account", "month", "sequence"], name="one_invoice_per_month_and_sequence"
+            ),
         ]
 
     def __str__(self):
@@ -339,7 +347,12 @@ class Invoice(models.Model):
 
     @property
     def number(self) -> str:
-        return f"INV-{self.account_id:05d}-{self.month:%Y%m}"
+        number = f"INV-{self.account_id:05d}-{self.month:%Y%m}"
+        return f"{number}-{self.sequence}" if self.is_supplement else number
+
+    @property
+    def is_supplement(self) -> bool:
+        return self.sequence > 1
 
     @property
     def plan_name(self) -> str:

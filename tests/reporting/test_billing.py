@@ -181,6 +181,49 @@ def test_the_beat_task_closes_complete_months_once(team):
     assert Invoice.objects.filter(account=team.outsider_account, month=month).count() == 1
 
 
+def test_usage_recorded_after_a_month_closed_goes_on_one_supplementary_invoice(
+    team, clients, django_capture_on_commit_callbacks
+):
+    # The month before last: closable now, and its whole usage reads on the Reporting page.
+    month = sel.previous_month(sel.previous_month(sel.month_of(timezone.now())))
+    record_month(team.account, month, events=200, seed=3, prefix="first")
+    usage_aggregate()
+    # The month and its neighbours (record_month's edge events).
+    assert billing.invoices_close_due() == 3
+    first = Invoice.objects.get(month=month)
+    # A producer reports some of the month's usage late.
+    record_month(team.account, month, events=37, seed=4, prefix="late")
+    usage_aggregate()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert billing.invoices_close_due() == 3
+    assert billing.invoices_close_due() == 0
+    supplement = Invoice.objects.get(month=month, sequence=2)
+    assert supplement.is_supplement and supplement.number == f"{first.number}-2"
+    # Only the late usage is on it, line by line...
+    assert sum(supplement.lines.values_list("events", flat=True)) == 37
+    assert sum(supplement.lines.values_list("amount_cents", flat=True)) == supplement.total_cents
+    # ...and the month's invoices add up to the Reporting page's total, to the cent.
+    invoices = Invoice.objects.filter(account=team.account, month=month)
+    total_cents = sum(invoices.values_list("total_cents", flat=True))
+    assert pricing.dollars(total_cents * pricing.MICROS_PER_CENT) == page_total(
+        clients["reader"], month
+    )
+    assert (
+        sum(invoices.values_list("total_micros", flat=True))
+        == sel.spend_by_model(
+            account=team.account, start=sel.month_bounds(month)[0], end=sel.month_bounds(month)[1]
+        ).total_micros
+    )
+    charges = LedgerEntry.objects.filter(kind="charge", invoice=supplement)
+    assert charges.get().amount_micros == -supplement.total_cents * pricing.MICROS_PER_CENT
+    assert any(
+        supplement.number in m.subject and "recorded after its invoice closed" in m.body
+        for m in mail.outbox
+    )
+    page = clients["owner"].get(reverse("reporting:invoice", args=[supplement.pk])).content.decode()
+    assert "Supplementary invoice" in page and 'id="invoice-supplement"' in page
+
+
 def test_a_month_still_being_counted_cannot_be_closed(team):
     with pytest.raises(ValidationError, match="still being counted"):
         billing.invoice_close(account=team.account, month=sel.month_of(timezone.now()))
