@@ -27,7 +27,20 @@ def home(request):
         if Membership.objects.filter(user=request.user).exists():
             return redirect("accounts:choose")
         return redirect("accounts:none")
-    return render(request, "accounts/home.html", {"nav": "home"})
+    from reporting import billing_selectors
+
+    account = request.account
+    return render(
+        request,
+        "accounts/home.html",
+        {
+            "nav": "home",
+            "limits": {
+                resource.value: (used, limit) for resource, used, limit in account.limits_in_use()
+            },
+            "month_to_date": billing_selectors.month_to_date(account=account),
+        },
+    )
 
 
 @login_required
