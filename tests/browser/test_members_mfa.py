@@ -59,6 +59,16 @@ def test_invite_accept_then_required_mfa(new_page):
     row = boss.locator("tr", has_text="newcomer@example.com")
     expect(row).to_contain_text("Reader")
     expect(row).to_contain_text("Not enrolled")
+    # Choosing a role saves it at once (htmx), with no Save button to press.
+    expect(row.locator("button:has-text('Save')")).to_have_count(0)
+    row.locator("select[name=role]").select_option("admin")
+    expect(row.locator("[role=status]")).to_have_text("Saved")
+    boss.reload()
+    expect(row.locator("select[name=role]")).to_have_value("admin")
+    with boss.expect_response(lambda response: response.request.method == "POST"):
+        row.locator("select[name=role]").select_option("reader")
+    boss.reload()
+    expect(row.locator("select[name=role]")).to_have_value("reader")
     boss.click("nav >> text=Account")
     boss.click("text=Edit settings")
     expect(boss.locator(".without-mfa")).to_contain_text("newcomer@example.com")
