@@ -1,6 +1,7 @@
 """Named personas (owner, admin, reader of one account; outsider owns another)."""
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -74,3 +75,24 @@ def clients(team):
         "owner": login_client(team.owner, team.account),
         "outsider": login_client(team.outsider, team.outsider_account),
     }
+
+
+@pytest.fixture
+def eager_celery(settings):
+    """Run Celery tasks in-process, at the commit that enqueues them."""
+    from config.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    previous = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture(scope="session")
+def speech_wav(tmp_path_factory) -> Path:
+    """A WAV of clear English speech, made once per run."""
+    from tests.projects.api_support import espeak
+
+    return espeak(tmp_path_factory.mktemp("speech") / "speech.wav")
