@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
 from accounts.audit import audit_log
@@ -26,6 +26,8 @@ DOLLAR = pricing.MICROS_PER_DOLLAR
 MIN_THRESHOLD = DOLLAR // 100  # one cent
 MAX_THRESHOLD = 10_000_000 * DOLLAR
 MAX_ALERTS_PER_ACCOUNT = 50
+# What an alert watches: changing any of these re-arms it for the month.
+WATCHED_FIELDS = ("scope", "product", "project_id", "kind", "threshold_micros")
 # Before a day of the month has gone by, a projection says more about the
 # hour of day than about the month: pace alerts wait for it.
 PACE_MIN_ELAPSED = timedelta(days=1)
@@ -145,7 +147,8 @@ def spend_alert_update(
     all_managers: bool = True,
     recipients=(),
 ) -> SpendAlert:
-    """Change an alert; a month it has already fired in stays fired."""
+    """Change an alert. Changing what it watches (scope, kind, threshold) re-arms it:
+    it may fire again this month. Changing only its recipients does not."""
     ensure_can(actor=actor, account=account, action=Action.MANAGE_ALERTS)
     # SECURITY: the alert is looked up again inside the account.
     alert = SpendAlert.objects.for_account(account).select_for_update().get(pk=alert.pk)
@@ -160,8 +163,11 @@ def spend_alert_update(
         recipients=recipients,
     )
     before = _describe(alert, list(alert.recipients.select_related("user")))
+    watched = [getattr(alert, name) for name in WATCHED_FIELDS]
     for name, value in fields.items():
         setattr(alert, name, value)
+    if [getattr(alert, name) for name in WATCHED_FIELDS] != watched:
+        alert.generation += 1
     alert.save()
     alert.recipients.set(recipients)
     after = _describe(alert, recipients)
@@ -260,7 +266,10 @@ def _fire(alert: SpendAlert, *, period, spend_micros: int, now) -> bool:
             .filter(pk=alert.pk)
             .first()
         )
-        if alert is None or alert.firings.filter(period=period).exists():
+        if (
+            alert is None
+            or alert.firings.filter(period=period, generation=alert.generation).exists()
+        ):
             return False
         recipients = alert_recipients(alert)
         projected = pace_projection(spend_micros=spend_micros, now=now)
@@ -268,6 +277,7 @@ def _fire(alert: SpendAlert, *, period, spend_micros: int, now) -> bool:
             account_id=alert.account_id,
             alert=alert,
             period=period,
+            generation=alert.generation,
             spend_micros=spend_micros,
             projected_micros=projected,
             recipients=recipients,
@@ -301,7 +311,15 @@ def spend_alerts_check(*, now=None) -> int:
     period = sel.month_of(now)
     start, end = sel.month_bounds(period)
     # Only alerts still quiet this month cost anything to check.
-    alerts = list(SpendAlert.objects.exclude(firings__period=period))
+    alerts = list(
+        SpendAlert.objects.exclude(
+            Exists(
+                SpendAlertFiring.objects.filter(
+                    alert=OuterRef("pk"), period=period, generation=OuterRef("generation")
+                )
+            )
+        )
+    )
     if not alerts:
         return 0
     spends = _month_spends(alerts, start=start, until=min(now, end))

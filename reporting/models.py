@@ -407,6 +407,9 @@ class SpendAlert(models.Model):
     )
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.THRESHOLD)
     threshold_micros = models.BigIntegerField()
+    # Bumped when what the alert watches changes (scope, kind, threshold): the
+    # changed alert may fire again in a month the old one already fired in.
+    generation = models.PositiveIntegerField(default=1)
     # Empty with `all_managers`: every Owner and Admin, as they are when it fires.
     all_managers = models.BooleanField(default=True)
     # A removed member's membership row goes, and with it their place here.
@@ -445,12 +448,14 @@ class SpendAlert(models.Model):
 
 
 class SpendAlertFiring(models.Model):
-    """An alert fired in a month: unique, so each alert emails once per month."""
+    """An alert fired in a month: unique, so each alert (as last changed) emails once a month."""
 
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
     alert = models.ForeignKey(SpendAlert, on_delete=models.CASCADE, related_name="firings")
     # The first day of the month.
     period = models.DateField()
+    # The alert's generation when it fired.
+    generation = models.PositiveIntegerField(default=1)
     fired_at = models.DateTimeField(auto_now_add=True)
     spend_micros = models.BigIntegerField()
     projected_micros = models.BigIntegerField(null=True, blank=True)
@@ -459,7 +464,9 @@ class SpendAlertFiring(models.Model):
     class Meta:
         ordering = ["-fired_at"]
         constraints = [
-            models.UniqueConstraint(fields=["alert", "period"], name="one_firing_per_alert_period"),
+            models.UniqueConstraint(
+                fields=["alert", "generation", "period"], name="one_firing_per_alert_period"
+            ),
         ]
 
     def __str__(self):

@@ -86,6 +86,41 @@ def test_an_alert_fires_once_per_month_across_beat_runs_and_again_next_month(
     assert len(mail.outbox) == 2
 
 
+def test_raising_the_threshold_re_arms_the_alert_changing_recipients_does_not(
+    team, django_capture_on_commit_callbacks
+):
+    alert = create(team, threshold_micros=100 * DOLLAR)
+    spend(team.account, 120, "a")
+    sept_20 = datetime(2026, 9, 20, tzinfo=UTC)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert alerts.spend_alerts_check(now=sept_20) == 1
+
+    def update(**changes):
+        fields = dict(scope="account", threshold_micros=alert.threshold_micros, kind=alert.kind)
+        return alerts.spend_alert_update(
+            account=team.account, actor=team.admin, alert=alert, **{**fields, **changes}
+        )
+
+    # Only the recipients change: still fired for September.
+    update(all_managers=False, recipients=[Membership.objects.get(user=team.reader)])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert alerts.spend_alerts_check(now=sept_20) == 0
+    # A higher threshold watches something new: quiet until spend reaches it, then once.
+    alert = update(threshold_micros=200 * DOLLAR, all_managers=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert alerts.spend_alerts_check(now=sept_20) == 0
+    spend(team.account, 90, "b", at=datetime(2026, 9, 21, tzinfo=UTC))
+    for hour in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            alerts.spend_alerts_check(now=datetime(2026, 9, 22, hour, tzinfo=UTC))
+    firings = SpendAlertFiring.objects.filter(alert=alert).order_by("fired_at")
+    assert [(f.generation, f.spend_micros) for f in firings] == [
+        (1, 120 * DOLLAR),
+        (2, 210 * DOLLAR),
+    ]
+    assert len(mail.outbox) == 2 and "$210.00" in mail.outbox[1].subject
+
+
 def test_the_aggregation_task_checks_alerts_right_after_counting(
     team, django_capture_on_commit_callbacks
 ):
