@@ -10,4 +10,5 @@ urlpatterns = [
     path("", transcript_views.list_view, name="list"),
     path("new/", transcript_views.create, name="create"),
     path("<uuid:transcript_id>/", transcript_views.detail, name="detail"),
+    path("<uuid:transcript_id>/delete/", transcript_views.delete, name="delete"),
 ]

@@ -114,3 +114,28 @@ def detail(request, project_id, transcript_id):
         "projects/transcripts/detail.html",
         {"nav": "projects", "project": project, "transcript": transcript},
     )
+
+
+@requires(Action.MANAGE_PROJECTS)
+def delete(request, project_id, transcript_id):
+    """POST deletes the text and the audio; GET is the confirm page."""
+    project = _project(request, project_id)
+    transcript = get_object_or_404(
+        Transcript.objects.for_account(request.account).filter(project=project),
+        pk=transcript_id,
+    )
+    if request.method == "POST":
+        try:
+            transcripts.console_transcript_delete(
+                account=request.account, actor=request.user, transcript=transcript
+            )
+        except transcripts.ApiError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Deleted the transcript's text and audio.")
+        return redirect("transcripts:detail", project.pk, transcript.pk)
+    return render(
+        request,
+        "projects/transcripts/delete.html",
+        {"nav": "projects", "project": project, "transcript": transcript},
+    )

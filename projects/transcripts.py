@@ -221,21 +221,52 @@ def transcript_delete(*, api_key, transcript: Transcript) -> Transcript:
             .select_related("upload")
             .get(pk=transcript.pk)
         )
-        if not transcript.is_finished:
-            raise ApiError(
-                "This transcript is still being processed: delete it once it is completed "
-                "or has failed."
-            )
-        if transcript.deleted_at is None:
-            transcript.deleted_at = timezone.now()
-            transcript.text = None
-            transcript.words = None
-            transcript.confidence = None
-            transcript.save(update_fields=["deleted_at", "text", "words", "confidence"])
-        upload = transcript.upload
-        if upload is not None and upload.deleted_at is None:
-            _upload_forget(upload)
+        _forget(transcript)
     return transcript
+
+
+def console_transcript_delete(*, account, actor, transcript: Transcript) -> Transcript:
+    """The same deletion from the Transcripts page (Owners and Admins), audited."""
+    from accounts.audit import audit_log
+    from accounts.services import ensure_can
+
+    ensure_can(actor=actor, account=account, action=Action.MANAGE_PROJECTS)
+    with transaction.atomic():
+        # SECURITY: re-read inside the account.
+        transcript = (
+            Transcript.objects.for_account(account)
+            .select_for_update(of=("self",))
+            .select_related("upload", "project")
+            .get(pk=transcript.pk)
+        )
+        if transcript.deleted_at is not None:
+            return transcript
+        _forget(transcript)
+        audit_log(
+            account=account,
+            actor=actor,
+            action="transcript.delete",
+            target=transcript,
+            target_label=f"{transcript.pk} in {transcript.project.name}",
+        )
+    return transcript
+
+
+def _forget(transcript: Transcript) -> None:
+    if not transcript.is_finished:
+        raise ApiError(
+            "This transcript is still being processed: delete it once it is completed "
+            "or has failed."
+        )
+    if transcript.deleted_at is None:
+        transcript.deleted_at = timezone.now()
+        transcript.text = None
+        transcript.words = None
+        transcript.confidence = None
+        transcript.save(update_fields=["deleted_at", "text", "words", "confidence"])
+    upload = transcript.upload
+    if upload is not None and upload.deleted_at is None:
+        _upload_forget(upload)
 
 
 def _upload_forget(upload: Upload) -> None:

@@ -3,7 +3,16 @@
 The API authenticates with keys only: every persona's console session gets 401.
 """
 
-from tests.access import NOT_FOUND, UNAUTHORIZED, Expect, managers_only, members_only
+from tests.access import (
+    FORBIDDEN,
+    LOGIN,
+    NOT_FOUND,
+    REDIRECT,
+    UNAUTHORIZED,
+    Expect,
+    managers_only,
+    members_only,
+)
 
 
 def _api(method="get", **kwargs):
@@ -28,6 +37,16 @@ ROWS = {
     "transcripts:create": managers_only(outsider=NOT_FOUND, kwargs=_project),
     "transcripts:detail": members_only(
         outsider=NOT_FOUND,
+        kwargs=lambda world: {**_project(world), "transcript_id": world["transcript"].pk},
+    ),
+    # Managers delete (and are sent back to the transcript); deleting twice is harmless.
+    "transcripts:delete": Expect(
+        anonymous=LOGIN,
+        reader=FORBIDDEN,
+        admin=REDIRECT,
+        owner=REDIRECT,
+        outsider=NOT_FOUND,
+        method="post",
         kwargs=lambda world: {**_project(world), "transcript_id": world["transcript"].pk},
     ),
     "v2:upload": _api("post"),

@@ -1,15 +1,16 @@
-"""Transcribe a file from the Transcripts page (Owners and Admins), through the API's services."""
+"""Transcribe a file, or delete a transcript, from the Transcripts pages (Owners and Admins)."""
 
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from accounts.models import AuditEvent
 from projects.models import Transcript, Upload
 from reporting.models import UsageEvent
-from tests.projects.api_support import HEARD
+from tests.projects.api_support import HEARD, stored_transcript
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +112,38 @@ def test_non_audio_bytes_end_the_transcript_in_error_not_a_500(
     transcript = Transcript.objects.get()
     assert transcript.status == "error" and transcript.error
     assert not UsageEvent.objects.exists()
+
+
+def test_a_manager_deletes_a_transcript_and_its_audio_from_the_page(
+    clients, api_world, django_capture_on_commit_callbacks
+):
+    transcript = stored_transcript(api_world.project, api_world.key, text="private words")
+    audio = Path(settings.MEDIA_ROOT) / transcript.upload.path
+    assert audio.exists()
+    detail = f"/projects/{api_world.project.pk}/transcripts/{transcript.pk}/"
+    assert 'id="delete-transcript"' not in clients["reader"].get(detail).content.decode()
+    assert clients["reader"].post(detail + "delete/").status_code == 403
+    confirm = clients["owner"].get(detail + "delete/").content.decode()
+    assert "cannot be undone" in confirm
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = clients["owner"].post(detail + "delete/", follow=True)
+    assert "Deleted the transcript" in response.content.decode()
+    transcript.refresh_from_db()
+    assert transcript.is_deleted and transcript.text is None and transcript.words is None
+    assert not audio.exists()
+    audit = AuditEvent.objects.get(action="transcript.delete")
+    assert audit.actor.email == "owner@acme.test" and audit.target_id == str(transcript.pk)
+    # The project's keys see it deleted, as after DELETE /v2/transcript/{id}.
+    body = Client().get(f"/v2/transcript/{transcript.pk}", **api_world.auth()).json()
+    assert body["text"] == "Deleted by user."
+
+
+def test_a_transcript_still_being_processed_cannot_be_deleted(clients, api_world):
+    transcript = stored_transcript(api_world.project, api_world.key, status="processing")
+    detail = f"/projects/{api_world.project.pk}/transcripts/{transcript.pk}/"
+    response = clients["admin"].post(detail + "delete/", follow=True)
+    assert "still being processed" in response.content.decode()
+    transcript.refresh_from_db()
+    assert not transcript.is_deleted
+    assert not AuditEvent.objects.filter(action="transcript.delete").exists()
