@@ -18,6 +18,7 @@ from accounts.forms import (
 from accounts.middleware import select_account
 from accounts.models import AuditEvent, Membership, OwnershipTransferRequest
 from accounts.permissions import Action, requires
+from reporting import billing_selectors
 
 
 @login_required
@@ -27,8 +28,6 @@ def home(request):
         if Membership.objects.filter(user=request.user).exists():
             return redirect("accounts:choose")
         return redirect("accounts:none")
-    from reporting import billing_selectors
-
     account = request.account
     return render(
         request,
