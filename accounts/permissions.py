@@ -34,6 +34,7 @@ class Action(models.TextChoices):
     VIEW_AUDIT = "view_audit", "View the audit log"
     REQUEST_TRANSFER = "request_transfer", "Request an ownership transfer"
     DELETE_ACCOUNT = "delete_account", "Delete the account"
+    LEAVE_ACCOUNT = "leave_account", "Leave the account"
 
 
 _MANAGE = {
@@ -49,8 +50,9 @@ _MANAGE = {
 
 ROLE_ACTIONS = {
     Role.OWNER: frozenset(_MANAGE | {Action.DELETE_ACCOUNT, Action.REQUEST_TRANSFER}),
-    Role.ADMIN: frozenset(_MANAGE),
-    Role.READER: frozenset({Action.VIEW}),
+    # The Owner cannot leave: ownership moves to someone else first (M5).
+    Role.ADMIN: frozenset(_MANAGE | {Action.LEAVE_ACCOUNT}),
+    Role.READER: frozenset({Action.VIEW, Action.LEAVE_ACCOUNT}),
 }
 
 

@@ -239,3 +239,24 @@ def membership_remove(*, account: Account, actor: User, membership: Membership) 
         target_label=user.email,
         metadata={"role": role},
     )
+
+
+@transaction.atomic
+def membership_leave(*, account: Account, actor: User) -> None:
+    """A member leaves the account; the Owner cannot until ownership has moved (M5).
+
+    What they made stays with the account: their keys keep working (R3).
+    """
+    membership = ensure_can(actor=actor, account=account, action=Action.LEAVE_ACCOUNT)
+    account = locked_account(account)
+    membership = _locked_member(account, membership)
+    role = membership.role
+    membership.delete()
+    audit_log(
+        account=account,
+        actor=actor,
+        action="member.leave",
+        target=actor,
+        target_label=actor.email,
+        metadata={"role": role},
+    )

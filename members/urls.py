@@ -11,5 +11,6 @@ urlpatterns = [
     path("invites/<int:pk>/delete/", views.invite_delete, name="invite_delete"),
     path("<int:pk>/delete/", views.member_delete, name="member_delete"),
     path("<int:pk>/role/", views.member_role, name="member_role"),
+    path("leave/", views.leave, name="leave"),
     path("join/<str:token>/", views.accept, name="accept"),
 ]

@@ -167,6 +167,21 @@ def member_role(request, pk):
     return redirect("members:list")
 
 
+@requires(Action.LEAVE_ACCOUNT)
+def leave(request):
+    """GET asks for confirmation; POST takes the member out of the current account."""
+    account = request.account
+    if request.method == "POST":
+        try:
+            services.membership_leave(account=account, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, f"You left {account.name}.")
+        return redirect("home")
+    return render(request, "members/leave.html", {"nav": "account"})
+
+
 def accept(request, token):
     """The invite link: shows the account and role, then joins (M2)."""
     invitation = Invitation.objects.by_token(token)

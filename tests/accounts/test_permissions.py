@@ -21,6 +21,8 @@ SPEC_TABLE = [
     (Action.MANAGE_SETTINGS, YES, YES, NO),
     (Action.VIEW_AUDIT, YES, YES, NO),
     (Action.REQUEST_TRANSFER, YES, NO, NO),
+    # Members may leave; the Owner cannot (ownership moves first).
+    (Action.LEAVE_ACCOUNT, NO, YES, YES),
 ]
 
 

@@ -33,6 +33,10 @@ ROWS = {
         kwargs=lambda world: {"pk": world["reader_membership"].pk},
         data=lambda world: {"role": "admin"},
     ),
+    # The confirm page: members may leave, Owners (the outsider owns theirs) may not.
+    "members:leave": Expect(
+        anonymous=LOGIN, reader=OK, admin=OK, owner=FORBIDDEN, outsider=FORBIDDEN
+    ),
     # The link is public; every signed-in persona has another address than the invite's.
     "members:accept": Expect(
         anonymous=OK,

@@ -223,3 +223,36 @@ def test_unknown_rows_are_404(clients, pk):
         client.post(reverse("members:member_role", args=[pk]), {"role": "admin"}).status_code == 404
     )
     assert client.post(reverse("members:invite_resend", args=[pk])).status_code == 404
+
+
+def test_a_member_leaves_the_account_and_their_key_keeps_working(team, clients):
+    from apikeys.auth import authenticate
+    from projects.models import Project
+    from tests.projects.api_support import make_key
+
+    project = Project.objects.create(account=team.account, name="Production")
+    api_key, secret = make_key(project)
+    type(api_key).objects.filter(pk=api_key.pk).update(created_by=team.admin)
+    page = clients["admin"].get(reverse("accounts:detail")).content.decode()
+    assert 'id="leave-account"' in page
+    assert (
+        "API keys you created keep working"
+        in clients["admin"].get(reverse("members:leave")).content.decode()
+    )
+
+    response = clients["admin"].post(reverse("members:leave"), follow=True)
+    assert "You left Acme." in response.content.decode()
+    assert not Membership.objects.filter(account=team.account, user=team.admin).exists()
+    # The next page of that account is refused: the session no longer holds it.
+    assert clients["admin"].get(reverse("projects:list")).status_code == 302
+    audit = AuditEvent.objects.get(action="member.leave")
+    assert audit.actor == team.admin and audit.metadata == {"role": "admin"}
+    assert authenticate(secret).pk == api_key.pk
+
+
+def test_the_owner_cannot_leave(team, clients):
+    page = clients["owner"].get(reverse("accounts:detail")).content.decode()
+    assert 'id="leave-account"' not in page
+    assert clients["owner"].post(reverse("members:leave")).status_code == 403
+    assert Membership.objects.filter(account=team.account, role=Role.OWNER).count() == 1
+    assert not AuditEvent.objects.filter(action="member.leave").exists()
