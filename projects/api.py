@@ -67,6 +67,12 @@ def api_endpoint(*methods):
     return decorator
 
 
+@csrf_exempt
+def unknown_endpoint(request, rest):
+    """Any other path under /v2: a JSON 404, as the SDK expects, never an HTML page."""
+    return _error(404, f"No such endpoint: {request.method} {request.path}.")
+
+
 def _absolute(request, path: str) -> str:
     return request.build_absolute_uri(path)
 

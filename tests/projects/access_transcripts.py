@@ -49,6 +49,15 @@ ROWS = {
         method="post",
         kwargs=lambda world: {**_project(world), "transcript_id": world["transcript"].pk},
     ),
+    # Unknown API paths: JSON 404 for everyone, with or without a key.
+    "v2:unknown": Expect(
+        anonymous=NOT_FOUND,
+        reader=NOT_FOUND,
+        admin=NOT_FOUND,
+        owner=NOT_FOUND,
+        outsider=NOT_FOUND,
+        kwargs=lambda world: {"rest": "v2/upload"},
+    ),
     "v2:upload": _api("post"),
     "v2:upload_file": _api(kwargs=lambda world: {"upload_id": str(world["transcript"].upload_id)}),
     "v2:transcripts": _api(),

@@ -426,6 +426,16 @@ def test_routes_answer_without_redirects_even_with_append_slash(client, api_worl
         assert client.get(path).status_code == 401
 
 
+@pytest.mark.parametrize("path", ["/v2/v2/upload", "/v2/transcripts", "/v2/transcript/", "/v2/"])
+def test_unknown_api_paths_get_a_json_404_not_a_page(client, api_world, settings, path):
+    settings.DEBUG = True  # not even Django's debug page
+    for method in ("get", "post"):
+        response = getattr(client, method)(path, **api_world.auth())
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert path in error_of(response)
+
+
 def test_wrong_methods_get_a_json_405(client, api_world):
     for method, path in [
         ("put", "/v2/transcript"),
