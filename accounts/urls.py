@@ -11,6 +11,7 @@ urlpatterns = [
     path("settings/require-mfa/", mfa_views.require, name="require_mfa"),
     path("security/", include("accounts.mfa.urls")),
     path("audit/", views.audit, name="audit"),
+    path("audit.csv", views.audit_csv, name="audit_csv"),
     path("choose/", views.choose, name="choose"),
     path("switch/", views.switch, name="switch"),
     path("none/", views.no_account, name="none"),

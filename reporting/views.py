@@ -1,10 +1,9 @@
-import csv
 from urllib.parse import urlencode
 
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from accounts.exports import csv_response
 from accounts.permissions import Action, requires
 from reporting import selectors
 from reporting.forms import DEFAULTS, ReportFilterForm
@@ -42,21 +41,10 @@ def usage(request):
     return render(request, template, context)
 
 
-def _safe_cell(value: str) -> str:
-    # SECURITY: a project or key name such as "=HYPERLINK(...)" must not become a
-    # formula in the spreadsheet that opens the file.
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 @requires(Action.VIEW)
 def usage_csv(request):
     """Exactly the rows of the page's table, as CSV (U4)."""
     _form, report = _report(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     filters = report.filters
     name = f"usage-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}-{filters.group}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv.writer(response)
-    writer.writerow(report.header)
-    writer.writerows([[_safe_cell(cell) for cell in row] for row in report.rows])
-    return response
+    return csv_response(name, report.header, report.rows)

@@ -5,6 +5,9 @@ ROWS = {
     "accounts:detail": members_only(OK),
     "accounts:settings": Expect(anonymous=LOGIN, reader=FORBIDDEN, admin=OK, owner=OK, outsider=OK),
     "accounts:audit": Expect(anonymous=LOGIN, reader=FORBIDDEN, admin=OK, owner=OK, outsider=OK),
+    "accounts:audit_csv": Expect(
+        anonymous=LOGIN, reader=FORBIDDEN, admin=OK, owner=OK, outsider=OK
+    ),
     "accounts:choose": members_only(OK),
     # Switching into the team's account: members may, the outsider gets 404.
     "accounts:switch": Expect(

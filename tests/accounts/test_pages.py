@@ -1,5 +1,7 @@
 """The Account page, settings, audit log and error pages."""
 
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -108,6 +110,47 @@ def test_audit_log_shows_only_this_accounts_entries_filtered_and_paginated(team,
     page2 = clients["admin"].get(reverse("accounts:audit"), {"page": "2"})
     assert len(page2.context["page"].object_list) == 11
     assert clients["admin"].get(reverse("accounts:audit"), {"page": "zzz"}).status_code == 200
+
+
+def _csv(response) -> list[list[str]]:
+    import csv
+    import io
+
+    assert response["Content-Type"].startswith("text/csv")
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+def test_the_audit_log_downloads_as_csv_filtered_and_safe_for_spreadsheets(team, clients):
+    audit_log(account=team.account, actor=team.owner, action="project.create", target_label="A")
+    audit_log(
+        account=team.account,
+        actor=team.admin,
+        action="project.rename",
+        target_label='=HYPERLINK("http://evil")',
+        metadata={"from": "A", "to": "B"},
+    )
+    audit_log(
+        account=team.outsider_account,
+        actor=team.outsider,
+        action="project.create",
+        target_label="SECRET-OTHER",
+    )
+    page = clients["owner"].get(reverse("accounts:audit"), {"action": "project.rename"})
+    assert 'href="/account/audit.csv?action=project.rename"' in page.content.decode()
+
+    rows = _csv(clients["owner"].get(reverse("accounts:audit_csv")))
+    assert rows[0][:4] == ["time (UTC)", "who", "by support", "action"]
+    assert [r[3] for r in rows[1:]] == ["project.rename", "project.create"]  # newest first
+    rename = rows[1]
+    assert rename[1] == "admin@acme.test"
+    assert rename[6] == '\'=HYPERLINK("http://evil")'  # never a formula
+    assert json.loads(rename[7]) == {"from": "A", "to": "B"}
+    assert rename[0].endswith("+00:00")
+    assert "SECRET-OTHER" not in str(rows)
+
+    only = _csv(clients["admin"].get(reverse("accounts:audit_csv"), {"action": "project.create"}))
+    assert [r[6] for r in only[1:]] == ["A"]
+    assert clients["reader"].get(reverse("accounts:audit_csv")).status_code == 403
 
 
 def test_unknown_url_is_a_404_in_the_consoles_look(clients):

@@ -153,7 +153,7 @@ def test_the_csv_is_exactly_the_table(clients, usage, group):
     csv_url = match.group(1).replace("&amp;", "&")
     response = clients["reader"].get(csv_url)
     assert response["Content-Type"].startswith("text/csv")
-    lines = list(csv.reader(io.StringIO(response.content.decode())))
+    lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert lines[0] == header
     assert lines[1:] == rows
 
