@@ -23,7 +23,11 @@ def _project(request, project_id) -> Project:
 @requires(Action.VIEW)
 def list_view(request, project_id):
     project = _project(request, project_id)
-    rows = Transcript.objects.for_account(request.account).filter(project=project)
+    rows = (
+        Transcript.objects.for_account(request.account)
+        .filter(project=project)
+        .select_related("api_key__project")
+    )
     status = request.GET.get("status", "")
     if status in Transcript.Status.values:
         rows = rows.filter(status=status)

@@ -82,3 +82,19 @@ def test_an_empty_project_explains_how_to_make_transcripts(clients, api_world):
     page = clients["reader"].get(_list_url(api_world.project)).content.decode()
     assert "No transcripts in Production yet" in page
     assert "POST /v2/upload" in page
+
+
+def test_the_list_runs_as_many_queries_for_many_transcripts_as_for_one(clients, api_world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries():
+        with CaptureQueriesContext(connection) as context:
+            assert clients["reader"].get(_list_url(api_world.project)).status_code == 200
+        return len(context)
+
+    stored_transcript(api_world.project, api_world.key)
+    one = queries()
+    for _ in range(12):
+        stored_transcript(api_world.project, api_world.key)
+    assert queries() == one
