@@ -249,10 +249,11 @@ def _list(request, api_key):
     if created_on:
         try:
             day = date.fromisoformat(created_on)
-        except ValueError:
+            start = datetime.combine(day, time.min, tzinfo=UTC)
+            end = start + timedelta(days=1)
+        except (ValueError, OverflowError):
             raise ApiError("created_on must be a date such as 2026-01-31.") from None
-        start = datetime.combine(day, time.min, tzinfo=UTC)
-        rows = rows.filter(created_at__gte=start, created_at__lt=start + timedelta(days=1))
+        rows = rows.filter(created_at__gte=start, created_at__lt=end)
         kept["created_on"] = created_on
     before_id, after_id = params.get("before_id"), params.get("after_id")
     if before_id and after_id:

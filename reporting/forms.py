@@ -147,6 +147,8 @@ class ReportFilterForm(forms.Form):
                 self.add_error("start", "Choose a start and an end date for a custom range.")
             elif start > end:
                 self.add_error("end", "The end date must be on or after the start date.")
+            elif end == date.max:
+                self.add_error("end", "Choose an earlier end date.")
             elif (end - start).days >= MAX_CUSTOM_DAYS:
                 self.add_error("end", f"Choose a range of at most {MAX_CUSTOM_DAYS} days.")
         return data

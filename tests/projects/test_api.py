@@ -390,6 +390,7 @@ def test_list_filters_by_status_and_day(client, api_world):
         ("limit=ten", "limit"),
         ("status=done", "status"),
         ("created_on=yesterday", "created_on"),
+        ("created_on=9999-12-31", "created_on"),
         ("before_id=12", "before_id"),
         (f"after_id={uuid.uuid4()}", "after_id"),
     ],

@@ -165,6 +165,13 @@ def test_bad_filters_get_a_message_and_the_default_period(clients, usage):
     assert "The end date must be on or after the start date." in content
     assert table(response)[1]  # the default period's data
     assert clients["reader"].get("/reporting/?group=bogus&project=abc").status_code == 200
+    # The last representable day cannot end a range (it has no next midnight).
+    response = clients["reader"].get("/reporting/?period=custom&start=9999-12-31&end=9999-12-31")
+    assert "Choose an earlier end date." in response.content.decode()
+    csv_response = clients["reader"].get(
+        "/reporting/usage.csv?period=custom&start=9999-12-31&end=9999-12-31"
+    )
+    assert csv_response.status_code == 200
 
 
 def test_a_custom_range_includes_both_days(clients, usage):
