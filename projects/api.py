@@ -169,6 +169,8 @@ def _json_object(request) -> dict:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(f"The body is not valid JSON: {exc}.") from None
+    except RecursionError:
+        raise ApiError("The body's JSON is nested too deeply.") from None
     if not isinstance(data, dict):
         raise ApiError('The body must be a JSON object, for example {"audio_url": "<upload_url>"}.')
     return data

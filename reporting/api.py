@@ -56,6 +56,8 @@ def service_endpoint(view):
             return _error(413, "The request body is too large.")
         except (ValueError, UnicodeDecodeError):
             return _error(400, "The body must be JSON.")
+        except RecursionError:
+            return _error(400, "The body's JSON is nested too deeply.")
         if not isinstance(body, dict):
             return _error(400, "The body must be a JSON object.")
         return view(request, body, *args, **kwargs)

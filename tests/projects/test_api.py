@@ -205,6 +205,7 @@ def test_any_other_audio_url_is_a_clear_400(client, api_world, audio_url):
         (b"audio_url=x", "application/x-www-form-urlencoded", "Content-Type: application/json"),
         (b'{"audio_url": "x", "speech_model": "huge"}', "application/json", "speech_model"),
         (b'{"audio_url": "x", "language_code": 7}', "application/json", "language_code"),
+        (b"[" * 100_000 + b"]" * 100_000, "application/json", "nested too deeply"),
     ],
 )
 def test_malformed_create_requests_get_clear_400s(client, api_world, body, content_type, message):

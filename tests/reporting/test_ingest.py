@@ -124,7 +124,10 @@ def test_an_oversized_body_is_413(usage_world, settings):
     assert response.status_code == 413
 
 
-@pytest.mark.parametrize("raw", ["not json", "[1, 2]", '{"events": "no"}', '{"events": []}'])
+@pytest.mark.parametrize(
+    "raw",
+    ["not json", "[1, 2]", '{"events": "no"}', '{"events": []}', "[" * 100_000 + "]" * 100_000],
+)
 def test_malformed_bodies_get_400(usage_world, raw):
     assert post(URL, None, raw=raw).status_code == 400
 
