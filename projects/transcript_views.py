@@ -20,6 +20,16 @@ def _project(request, project_id) -> Project:
     return get_object_or_404(Project.objects.for_account(request.account), pk=project_id)
 
 
+def _transcript(request, project, transcript_id) -> Transcript:
+    # SECURITY: found inside the account's project, or a 404.
+    return get_object_or_404(
+        Transcript.objects.for_account(request.account)
+        .filter(project=project)
+        .select_related("api_key__project"),
+        pk=transcript_id,
+    )
+
+
 @requires(Action.VIEW)
 def list_view(request, project_id):
     project = _project(request, project_id)
@@ -109,10 +119,7 @@ def create(request, project_id):
 @requires(Action.VIEW)
 def detail(request, project_id, transcript_id):
     project = _project(request, project_id)
-    transcript = get_object_or_404(
-        Transcript.objects.for_account(request.account).filter(project=project),
-        pk=transcript_id,
-    )
+    transcript = _transcript(request, project, transcript_id)
     return render(
         request,
         "projects/transcripts/detail.html",
@@ -124,10 +131,7 @@ def detail(request, project_id, transcript_id):
 def delete(request, project_id, transcript_id):
     """POST deletes the text and the audio; GET is the confirm page."""
     project = _project(request, project_id)
-    transcript = get_object_or_404(
-        Transcript.objects.for_account(request.account).filter(project=project),
-        pk=transcript_id,
-    )
+    transcript = _transcript(request, project, transcript_id)
     if request.method == "POST":
         try:
             transcripts.console_transcript_delete(
