@@ -257,6 +257,8 @@ USAGE_INGEST_MAX_BYTES = env_int("USAGE_INGEST_MAX_BYTES", 2 * 1024 * 1024)
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Load balancers check health over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^health$"]
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)

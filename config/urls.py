@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as account_views
+from config.health import health
 
 admin.site.site_header = "Speech console support"
 admin.site.site_title = "Speech console support"
@@ -16,6 +17,7 @@ urlpatterns = [
     path("reporting/", include("reporting.urls")),
     path("auth/", include("allauth.urls")),
     path("support/", admin.site.urls),
+    path("health", health, name="health"),
     # Key- or token-authenticated, no trailing slash, never a redirect.
     path("", include("projects.api_urls")),
     path("", include("reporting.api_urls")),

@@ -21,6 +21,8 @@ USER_LEVEL_URLS = frozenset(
 USER_LEVEL_NAMESPACES = ("accounts:mfa", "admin")
 # Authenticated by API key or service token, never by the session: not the console's to gate.
 KEY_AUTHENTICATED_NAMESPACES = ("v2", "internal")
+# Not the console's: the health check answers anyone.
+PUBLIC_URLS = frozenset({"health"})
 # What a signed-in session that still owes its code may reach.
 UNVERIFIED_URLS = frozenset({"accounts:mfa:verify", "accounts:mfa:login", "account_logout"})
 
@@ -62,6 +64,8 @@ def mfa_gate(request):
         return None
     match = request.resolver_match
     if match is None or match.namespace.startswith(KEY_AUTHENTICATED_NAMESPACES):
+        return None
+    if match.view_name in PUBLIC_URLS:
         return None
     name = match.view_name
     if has_mfa(user):

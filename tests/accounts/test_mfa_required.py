@@ -27,6 +27,7 @@ PERSON_LEVEL = {
     "accounts:none",
     "accounts:create",
     "members:accept",
+    "health",  # public
 }
 
 
