@@ -159,6 +159,8 @@ if _EMAIL_BACKEND.endswith("smtp.EmailBackend"):
         "username": env("EMAIL_HOST_USER", ""),
         "password": env("EMAIL_HOST_PASSWORD", ""),
         "use_tls": env_bool("EMAIL_USE_TLS", False),
+        # A slow mail server must not hold a page for long.
+        "timeout": env_int("EMAIL_TIMEOUT", 10),
     }
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "console@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
