@@ -38,3 +38,17 @@ def test_mail_goes_out_after_the_commit_with_the_consoles_subject(
         )
     assert [m.to for m in mail.outbox] == [["new@example.com"]]
     assert mail.outbox[0].subject.startswith("[Speech console] Join Acme")
+
+
+def test_a_password_reset_request_stands_when_the_mail_server_is_down(team, settings, caplog):
+    from django.test import Client
+
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": 1, "timeout": 2},
+        }
+    }
+    response = Client().post(reverse("account_reset_password"), {"email": team.reader.email})
+    assert response.status_code == 302
+    assert "Could not send account/email/password_reset_key" in caplog.text
