@@ -193,6 +193,8 @@ TRANSCRIPTION_ENGINE = env("TRANSCRIPTION_ENGINE", "projects.engines.Pocketsphin
 # A transcript still processing after max(this, 4 x its audio length) seconds
 # is moved to error by the beat task.
 TRANSCRIPT_MIN_TIMEOUT = env_int("TRANSCRIPT_MIN_TIMEOUT", 15 * 60)
+# A transcript still queued after this many seconds is queued again (its message was lost).
+TRANSCRIPT_REQUEUE_AFTER = env_int("TRANSCRIPT_REQUEUE_AFTER", 10 * 60)
 
 # Celery: Redis when REDIS_URL is set, otherwise an embedded filesystem broker.
 if REDIS_URL:

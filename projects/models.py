@@ -130,7 +130,13 @@ class Transcript(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["project", "-created_at"], name="transcript_project_recent")
+            models.Index(fields=["project", "-created_at"], name="transcript_project_recent"),
+            # The watchdog's queries: only the few unfinished rows, however many finished.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status__in=["queued", "processing"]),
+                name="transcript_unfinished",
+            ),
         ]
 
     def __str__(self):

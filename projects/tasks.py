@@ -12,4 +12,6 @@ def transcribe(transcript_id: str) -> None:
 
 @shared_task
 def expire_stuck_transcripts() -> int:
+    """The watchdog: transcripts stuck processing end in error; those left waiting are queued again."""
+    transcripts.transcripts_requeue_waiting()
     return transcripts.transcripts_expire_stuck()

@@ -208,7 +208,12 @@ def console_transcribe(*, account, actor, project: Project, file, upload_url) ->
 def _enqueue(transcript_id) -> None:
     from projects.tasks import transcribe
 
-    transcribe.delay(str(transcript_id))
+    try:
+        transcribe.delay(str(transcript_id))
+    except Exception:
+        # The transcript is committed as queued whatever the broker says; the
+        # watchdog queues it again (transcripts_requeue_waiting).
+        logger.exception("Could not queue transcript %s", transcript_id)
 
 
 def transcript_delete(*, api_key, transcript: Transcript) -> Transcript:
@@ -423,3 +428,25 @@ def transcripts_expire_stuck() -> int:
     if stuck:
         logger.warning("Moved %d stuck transcripts to error", len(stuck))
     return len(stuck)
+
+
+# At most this many transcripts are queued again per watchdog run.
+REQUEUE_BATCH = 200
+
+
+def transcripts_requeue_waiting(*, now=None) -> int:
+    """Queue again the transcripts left waiting: their message was lost (a broker
+    restart) or never sent (the broker was down). Running one twice is harmless:
+    `transcript_run` only starts a transcript that is still queued."""
+    now = now or timezone.now()
+    waited = now - timedelta(seconds=settings.TRANSCRIPT_REQUEUE_AFTER)
+    waiting = list(
+        Transcript.objects.filter(status=Transcript.Status.QUEUED, created_at__lt=waited)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:REQUEUE_BATCH]
+    )
+    for transcript_id in waiting:
+        _enqueue(transcript_id)
+    if waiting:
+        logger.warning("Queued %d waiting transcripts again", len(waiting))
+    return len(waiting)

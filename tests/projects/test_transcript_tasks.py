@@ -214,3 +214,54 @@ def test_deleting_the_project_removes_its_uploads_transcripts_and_files(
     # Its keys stop working at once.
     response = Client().get("/v2/transcript", **api_world.auth())
     assert response.status_code == 401
+
+
+def test_the_watchdog_queues_again_a_transcript_whose_message_was_lost(
+    api_world, eager_celery, speech_wav
+):
+    """A broker restart (or a broker down when it was created) leaves it `queued`."""
+    lost = stored_transcript(api_world.project, api_world.key, status="queued")
+    Path(settings.MEDIA_ROOT, lost.upload.path).write_bytes(speech_wav.read_bytes())
+    fresh = stored_transcript(api_world.project, api_world.key, status="queued")
+    waited = timedelta(seconds=settings.TRANSCRIPT_REQUEUE_AFTER + 60)
+    Transcript.objects.filter(pk=lost.pk).update(created_at=timezone.now() - waited)
+
+    tasks.expire_stuck_transcripts.apply().get()
+    lost.refresh_from_db()
+    fresh.refresh_from_db()
+    assert lost.status == "completed", lost.error
+    assert fresh.status == "queued"  # its message may still be on its way
+    assert UsageEvent.objects.get().idempotency_key == f"transcript:{lost.pk}"
+    # Queued twice (a duplicate message) is harmless: it is not queued any more.
+    tasks.transcribe.apply(args=[str(lost.pk)]).get()
+    assert UsageEvent.objects.count() == 1
+
+
+def test_a_broker_that_is_down_leaves_the_transcript_queued_not_an_error(
+    api_world, django_capture_on_commit_callbacks, caplog
+):
+    from config.celery import app
+
+    saved = app.conf.broker_url, app.conf.task_publish_retry
+    # A real broker address nothing listens on.
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    app.conf.task_publish_retry = False
+    app.pool.force_close_all()
+    app._pool = None
+    try:
+        upload = stored_upload(api_world.project, api_world.key)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = Client().post(
+                "/v2/transcript",
+                {"audio_url": f"http://testserver/v2/upload/{upload.pk}"},
+                content_type="application/json",
+                **api_world.auth(),
+            )
+    finally:
+        app.conf.broker_url, app.conf.task_publish_retry = saved
+        app.pool.force_close_all()
+        app._pool = None
+    assert response.status_code == 200
+    assert response.json()["status"] == "queued"
+    assert Transcript.objects.get().status == "queued"
+    assert "Could not queue transcript" in caplog.text
