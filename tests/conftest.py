@@ -82,8 +82,9 @@ def eager_celery(settings):
     """Run Celery tasks in-process, at the commit that enqueues them."""
     from config.celery import app
 
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Read before changing settings: Celery's conf reads through to them.
     previous = app.conf.task_always_eager, app.conf.task_eager_propagates
+    settings.CELERY_TASK_ALWAYS_EAGER = True
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     yield

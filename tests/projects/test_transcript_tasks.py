@@ -242,12 +242,19 @@ def test_a_broker_that_is_down_leaves_the_transcript_queued_not_an_error(
 ):
     from config.celery import app
 
-    saved = app.conf.broker_url, app.conf.task_publish_retry
-    # A real broker address nothing listens on.
+    conf = app.conf
+    saved = (
+        conf.broker_url,
+        conf.task_publish_retry,
+        conf.task_always_eager,
+        app._pool,
+        app.amqp._producer_pool,
+    )
+    # A real broker address nothing listens on, with connection pools of its own.
+    conf.task_always_eager = False
     app.conf.broker_url = "redis://127.0.0.1:1/0"
     app.conf.task_publish_retry = False
-    app.pool.force_close_all()
-    app._pool = None
+    app._pool = app.amqp._producer_pool = None
     try:
         upload = stored_upload(api_world.project, api_world.key)
         with django_capture_on_commit_callbacks(execute=True):
@@ -258,9 +265,15 @@ def test_a_broker_that_is_down_leaves_the_transcript_queued_not_an_error(
                 **api_world.auth(),
             )
     finally:
-        app.conf.broker_url, app.conf.task_publish_retry = saved
-        app.pool.force_close_all()
-        app._pool = None
+        if app._pool is not None:
+            app._pool.force_close_all()
+        (
+            conf.broker_url,
+            conf.task_publish_retry,
+            conf.task_always_eager,
+            app._pool,
+            app.amqp._producer_pool,
+        ) = saved
     assert response.status_code == 200
     assert response.json()["status"] == "queued"
     assert Transcript.objects.get().status == "queued"
