@@ -120,10 +120,11 @@ def create(request, project_id):
 def detail(request, project_id, transcript_id):
     project = _project(request, project_id)
     transcript = _transcript(request, project, transcript_id)
+    template = "projects/transcripts/detail.html"
+    if request.htmx:  # the page refreshing itself until the transcript is done
+        template += "#body"
     return render(
-        request,
-        "projects/transcripts/detail.html",
-        {"nav": "projects", "project": project, "transcript": transcript},
+        request, template, {"nav": "projects", "project": project, "transcript": transcript}
     )
 
 

@@ -98,3 +98,16 @@ def test_the_list_runs_as_many_queries_for_many_transcripts_as_for_one(clients, 
     for _ in range(12):
         stored_transcript(api_world.project, api_world.key)
     assert queries() == one
+
+
+def test_the_detail_page_refreshes_itself_until_the_transcript_is_done(clients, api_world):
+    transcript = stored_transcript(api_world.project, api_world.key, status="processing")
+    url = f"{_list_url(api_world.project)}{transcript.pk}/"
+    page = clients["reader"].get(url).content.decode()
+    assert 'hx-trigger="every 3s"' in page
+    Transcript.objects.filter(pk=transcript.pk).update(
+        status="completed", text="all done now", words=[], completed_at=timezone.now()
+    )
+    fragment = clients["reader"].get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "all done now" in fragment and "<html" not in fragment
+    assert 'hx-trigger="every 3s"' not in fragment  # done: it stops asking
