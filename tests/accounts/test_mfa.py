@@ -38,6 +38,9 @@ def test_enrol_from_the_security_page(owner, no_throttle):
     client = login_client(owner)
     page = client.get(reverse("accounts:mfa:security"))
     assert "Off" in page.content.decode()
+    # The sign-in card: the email (changed by support) and the password link.
+    assert owner.email in page.content.decode()
+    assert reverse("account_change_password") in page.content.decode()
     assert client.post(reverse("accounts:mfa:setup"), {"action": "start"}).status_code == 302
 
     setup = client.get(reverse("accounts:mfa:setup"))
