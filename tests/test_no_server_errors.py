@@ -63,3 +63,19 @@ def test_junk_input_is_never_a_server_error(url_name, persona, junk, team, clien
         assert response.status_code < 500, (url, persona, response.status_code)
         if response.streaming:  # a download fails while it is read, not before
             b"".join(response.streaming_content)
+
+
+@pytest.mark.parametrize("url_name", sorted(ROWS))
+def test_htmx_requests_with_junk_are_never_a_server_error(url_name, team, clients):
+    """The htmx branches of views render fragments: those too answer 2xx/3xx/4xx."""
+    row = ROWS[url_name]
+    world = build_world(team)
+    url = reverse(url_name, kwargs=row.kwargs(world))
+    headers = {**row.headers(world), "HTTP_HX_REQUEST": "true"}
+    client = clients["owner"]
+    for response in (
+        client.get(url, **headers),
+        client.post(url, JUNK_FORM, **headers),
+        client.post(url, row.data(world), **headers),
+    ):
+        assert response.status_code < 500, (url, response.status_code)
