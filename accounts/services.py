@@ -212,16 +212,35 @@ def transfer_request_cancel(*, account: Account, actor: User, transfer) -> None:
     ensure_can(actor=actor, account=account, action=Action.REQUEST_TRANSFER)
     if transfer.account_id != account.pk or transfer.status != transfer.Status.PENDING:
         raise ValidationError("This transfer request is no longer pending.")
+    _cancel_transfer(transfer, account=account, actor=actor)
+
+
+def transfer_requests_cancel_for(
+    *, account: Account, new_owner: User, actor: User, reason: str
+) -> None:
+    """Cancel pending requests to make `new_owner` the Owner: they are no longer an Admin.
+
+    Called by the services that end a membership or demote an Admin, in their transaction.
+    """
+    pending = OwnershipTransferRequest.objects.for_account(account).pending()
+    for transfer in pending.filter(new_owner=new_owner).select_related("new_owner"):
+        _cancel_transfer(transfer, account=account, actor=actor, reason=reason)
+
+
+def _cancel_transfer(transfer, *, account, actor, reason=""):
     transfer.status = transfer.Status.CANCELLED
     transfer.decided_at = timezone.now()
     transfer.decided_by = actor
     transfer.save(update_fields=["status", "decided_at", "decided_by"])
+    metadata = {"to": transfer.new_owner.email}
+    if reason:
+        metadata["reason"] = reason
     audit_log(
         account=account,
         actor=actor,
         action="account.transfer_request_cancel",
         target=account,
-        metadata={"to": transfer.new_owner.email},
+        metadata=metadata,
     )
 
 

@@ -9,7 +9,12 @@ from accounts.emails import send_on_commit
 from accounts.models import Account, Membership, User
 from accounts.permissions import ASSIGNABLE_ROLES, Action, Role
 from accounts.plans import Resource
-from accounts.services import check_limit, ensure_can, locked_account
+from accounts.services import (
+    check_limit,
+    ensure_can,
+    locked_account,
+    transfer_requests_cancel_for,
+)
 from members.models import Invitation
 
 OWNER_UNTOUCHABLE = (
@@ -212,6 +217,11 @@ def membership_change_role(
     if previous != role:
         membership.role = role
         membership.save(update_fields=["role"])
+        if role == Role.READER:
+            # Ownership only ever moves to an Admin.
+            transfer_requests_cancel_for(
+                account=account, new_owner=membership.user, actor=actor, reason="now a Reader"
+            )
         audit_log(
             account=account,
             actor=actor,
@@ -231,6 +241,9 @@ def membership_remove(*, account: Account, actor: User, membership: Membership) 
     user = membership.user
     role = membership.role
     membership.delete()
+    transfer_requests_cancel_for(
+        account=account, new_owner=user, actor=actor, reason="removed from the account"
+    )
     audit_log(
         account=account,
         actor=actor,
@@ -252,6 +265,9 @@ def membership_leave(*, account: Account, actor: User) -> None:
     membership = _locked_member(account, membership)
     role = membership.role
     membership.delete()
+    transfer_requests_cancel_for(
+        account=account, new_owner=actor, actor=actor, reason="left the account"
+    )
     audit_log(
         account=account,
         actor=actor,

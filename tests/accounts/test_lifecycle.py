@@ -49,6 +49,48 @@ def test_owner_requests_transfer_to_an_admin_and_support_approves(
     assert set(mail.outbox[0].to) == {"admin@acme.test", "owner@acme.test"}
 
 
+@pytest.mark.parametrize("how", ["leaves", "removed", "demoted"])
+def test_a_pending_transfer_is_cancelled_when_its_admin_stops_being_one(team, clients, how):
+    from members import services as members
+
+    transfer = OwnershipTransferRequest.objects.create(
+        account=team.account, requested_by=team.owner, new_owner=team.admin
+    )
+    if how == "leaves":
+        members.membership_leave(account=team.account, actor=team.admin)
+    elif how == "removed":
+        members.membership_remove(
+            account=team.account, actor=team.owner, membership=_admin_membership(team)
+        )
+    else:
+        members.membership_change_role(
+            account=team.account,
+            actor=team.owner,
+            membership=_admin_membership(team),
+            role="reader",
+        )
+    transfer.refresh_from_db()
+    assert transfer.status == "cancelled"
+    audit = AuditEvent.objects.get(account=team.account, action="account.transfer_request_cancel")
+    assert audit.metadata["to"] == "admin@acme.test" and audit.metadata["reason"]
+    # The Owner can ask again at once, for someone else.
+    page = clients["owner"].get(reverse("accounts:detail")).content.decode()
+    assert "Cancel the request" not in page
+
+
+def test_promoting_an_admin_or_changing_nothing_keeps_the_request(team):
+    from members import services as members
+
+    transfer = OwnershipTransferRequest.objects.create(
+        account=team.account, requested_by=team.owner, new_owner=team.admin
+    )
+    members.membership_change_role(
+        account=team.account, actor=team.owner, membership=_admin_membership(team), role="admin"
+    )
+    transfer.refresh_from_db()
+    assert transfer.status == "pending"
+
+
 def test_support_rejects_and_both_are_told(team, staff, django_capture_on_commit_callbacks):
     transfer = OwnershipTransferRequest.objects.create(
         account=team.account, requested_by=team.owner, new_owner=team.admin
