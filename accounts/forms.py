@@ -1,6 +1,7 @@
 from django import forms
 
 from accounts.models import Membership
+from accounts.permissions import Role
 
 
 class SignupForm(forms.Form):
@@ -63,8 +64,6 @@ class TransferRequestForm(forms.Form):
 
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
-        from accounts.permissions import Role
-
         self.fields["new_owner"].queryset = Membership.objects.filter(
             account=account, role=Role.ADMIN
         ).select_related("user")

@@ -1,5 +1,6 @@
 """The one chokepoint for the current account: `request.account` and `request.membership`."""
 
+from accounts.mfa.enforcement import mfa_gate
 from accounts.models import Membership
 
 SESSION_KEY = "current_account_id"
@@ -54,6 +55,4 @@ class CurrentAccountMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         # Required MFA is enforced here, after URL resolution, for every view at once.
-        from accounts.mfa.enforcement import mfa_gate
-
         return mfa_gate(request)

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.permissions import Role
-from accounts.plans import PlanCode, Resource, get_plan, limit_for
+from accounts.plans import PlanCode, Resource, get_plan, limit_for, usage_of
 
 
 class ConsoleUserManager(UserManager):
@@ -98,29 +98,12 @@ class Account(models.Model):
         return owner.email if owner else ""
 
     def limits_in_use(self):
-        """[(resource, used, limit)] for the Account page."""
-        from django.apps import apps
-
-        used = {Resource.MEMBERS: self.seats_used()}
-        counters = {
-            Resource.PROJECTS: ("projects", "Project"),
-            Resource.API_KEYS: ("apikeys", "ApiKey"),
-        }
-        for resource, (app_label, model_name) in counters.items():
-            model = apps.get_model(app_label, model_name)
-            used[resource] = model.objects.for_account(self).count()
-        return [(resource, used[resource], self.limit(resource)) for resource in Resource]
+        """[(resource, used, limit)] for the Account page and the dashboard."""
+        return [(resource, usage_of(self, resource), self.limit(resource)) for resource in Resource]
 
     def seats_used(self):
         """Active members plus pending invites (M1)."""
-        from django.apps import apps
-
-        count = self.memberships.count()
-        try:
-            invitation = apps.get_model("members", "Invitation")
-        except LookupError:
-            return count
-        return count + invitation.objects.pending_for_account(self).count()
+        return usage_of(self, Resource.MEMBERS)
 
 
 class MembershipQuerySet(models.QuerySet):

@@ -7,6 +7,7 @@ and both end in `can()`.
 
 from functools import wraps
 
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.shortcuts import redirect
@@ -76,12 +77,9 @@ def requires(action=Action.VIEW):
     """
 
     def decorator(view):
+        @login_required
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                from django.contrib.auth.views import redirect_to_login
-
-                return redirect_to_login(request.get_full_path())
             if request.membership is None:
                 return redirect("accounts:choose")
             # SECURITY: the role check for every console view happens here.

@@ -1,6 +1,8 @@
 """The plan table (SPEC "Plans and limits"): the one place that knows the numbers."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import models
 
@@ -83,3 +85,19 @@ def limit_message(account, resource, limit=None) -> str:
         limit = limit_for(account, resource)
     plan = get_plan(account.plan)
     return f"Your {plan.name} plan allows {limit} {resource.label}."
+
+
+# How much of each resource an account holds is counted by the app that owns the
+# resource (projects, API keys, seats), which registers its counter here from its
+# AppConfig.ready(): accounts stays the ground floor and imports none of them.
+_usage_counters: dict[Resource, Callable[[Any], int]] = {}
+
+
+def register_usage_counter(resource, counter: Callable[[Any], int]) -> None:
+    _usage_counters[Resource(resource)] = counter
+
+
+def usage_of(account, resource) -> int:
+    """How many of `resource` the account holds now (0 when no app counts it)."""
+    counter = _usage_counters.get(Resource(resource))
+    return counter(account) if counter is not None else 0

@@ -1,14 +1,19 @@
 """State changes of accounts, memberships and users. Each writes its audit entry."""
 
+import logging
+import shutil
+
+from allauth.account.models import EmailAddress
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import audit_log
 from accounts.emails import send_on_commit
+from accounts.mfa.selectors import has_mfa
 from accounts.models import Account, Membership, OwnershipTransferRequest, User
 from accounts.permissions import Action, Role, can
-from accounts.plans import LimitReached, PlanCode, limit_for
+from accounts.plans import LimitReached, PlanCode, limit_for, usage_of
 
 
 def locked_account(account) -> Account:
@@ -16,10 +21,14 @@ def locked_account(account) -> Account:
     return Account.objects.select_for_update().get(pk=account.pk)
 
 
-def check_limit(account, resource, in_use: int) -> None:
-    """Raise LimitReached if one more `resource` would exceed the plan's limit."""
+def check_limit(account, resource) -> None:
+    """Raise LimitReached if one more `resource` would exceed the plan's limit.
+
+    Call it under `locked_account`: the count and the write that follows stand
+    behind the account's row lock.
+    """
     limit = limit_for(account, resource)
-    if in_use >= limit:
+    if usage_of(account, resource) >= limit:
         raise LimitReached(account, resource, limit)
 
 
@@ -68,8 +77,6 @@ def account_rename(*, account: Account, actor: User, name: str) -> Account:
 @transaction.atomic
 def account_set_require_mfa(*, account: Account, actor: User, require: bool) -> Account:
     """Turn "Require MFA for all members" on or off (A6); only someone with MFA turns it on."""
-    from accounts.mfa.selectors import has_mfa
-
     ensure_can(actor=actor, account=account, action=Action.MANAGE_SETTINGS)
     account = locked_account(account)
     if require and not account.require_mfa and not has_mfa(actor):
@@ -157,8 +164,6 @@ def support_transfer_ownership(*, account: Account, new_owner: User, actor: User
 @transaction.atomic
 def support_change_email(*, user: User, new_email: str, actor: User) -> User:
     """Change a user's login email (A4), keeping allauth's address book in step."""
-    from allauth.account.models import EmailAddress
-
     _ensure_support(actor)
     new_email = User.objects.normalize_email(new_email.strip()).lower()
     old_email = user.email
@@ -308,9 +313,6 @@ def _project_upload_dirs(account) -> list:
 @transaction.atomic
 def account_delete(*, account: Account, actor: User, confirm_name: str) -> None:
     """The sole member (the Owner) deletes the account and all its data, for good (A5)."""
-    import logging
-    import shutil
-
     ensure_can(actor=actor, account=account, action=Action.DELETE_ACCOUNT)
     account = locked_account(account)
     if account.seats_used() > 1:

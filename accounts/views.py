@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import services
 from accounts.exports import csv_response
@@ -19,31 +20,10 @@ from accounts.forms import (
     SwitchAccountForm,
     TransferRequestForm,
 )
+from accounts.mfa.views import require_mfa_context
 from accounts.middleware import select_account
 from accounts.models import AuditEvent, Membership, OwnershipTransferRequest
 from accounts.permissions import Action, requires
-from reporting import billing_selectors
-
-
-@login_required
-def home(request):
-    """The dashboard, or the account chooser when no account is chosen yet (A1)."""
-    if request.account is None:
-        if Membership.objects.filter(user=request.user).exists():
-            return redirect("accounts:choose")
-        return redirect("accounts:none")
-    account = request.account
-    return render(
-        request,
-        "accounts/home.html",
-        {
-            "nav": "home",
-            "limits": {
-                resource.value: (used, limit) for resource, used, limit in account.limits_in_use()
-            },
-            "month_to_date": billing_selectors.month_to_date(account=account),
-        },
-    )
 
 
 @login_required
@@ -71,8 +51,6 @@ def switch(request):
         next_url = "home"
     response = redirect(next_url)
     if request.htmx:
-        from django_htmx.http import HttpResponseClientRedirect
-
         return HttpResponseClientRedirect(response.url)
     return response
 
@@ -130,8 +108,6 @@ def settings_view(request):
         else:
             messages.success(request, "Account settings saved.")
             return redirect("accounts:detail")
-    from accounts.mfa.views import require_mfa_context
-
     return render(
         request,
         "accounts/settings.html",

@@ -66,7 +66,7 @@ def apikey_create(
         ).first()
         if existing is not None:
             raise AlreadyCreated(existing)
-    check_limit(account, Resource.API_KEYS, ApiKey.objects.for_account(account).count())
+    check_limit(account, Resource.API_KEYS)
     secret = keys.generate_key()
     api_key = ApiKey.objects.create(
         project=project,

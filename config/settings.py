@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "projects",
     "apikeys",
     "reporting",
+    "console",
 ]
 
 MIDDLEWARE = [

@@ -1,14 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts import views as account_views
 from config.health import health
+from console import views as console_views
 
 admin.site.site_header = "Speech console support"
 admin.site.site_title = "Speech console support"
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", console_views.dashboard, name="home"),
     path("account/", include("accounts.urls")),
     path("members/", include("members.urls")),
     path("projects/", include("projects.urls")),

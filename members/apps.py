@@ -5,4 +5,7 @@ class MembersConfig(AppConfig):
     name = "members"
 
     def ready(self):
-        from members import signals  # noqa: F401
+        from accounts.plans import Resource, register_usage_counter
+        from members import selectors, signals  # noqa: F401
+
+        register_usage_counter(Resource.MEMBERS, selectors.seats_used)

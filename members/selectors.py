@@ -28,6 +28,14 @@ def seat_usage(account) -> SeatUsage:
     return SeatUsage(used=members + pending, limit=account.limit(Resource.MEMBERS), pending=pending)
 
 
+def seats_used(account) -> int:
+    """Active members plus pending invites (M1): what the seat limit counts."""
+    return (
+        Membership.objects.for_account(account).count()
+        + Invitation.objects.pending_for_account(account).count()
+    )
+
+
 def member_rows(account):
     """The account's members, Owner first, each with `mfa_enrolled`."""
     owner_first = Case(

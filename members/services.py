@@ -22,6 +22,9 @@ OWNER_UNTOUCHABLE = (
     "Ownership is transferred by support (Account page)."
 )
 
+# Where the invite a logged-out person opened waits until they sign up or log in (M2).
+PENDING_INVITE_SESSION_KEY = "pending_invitation_id"
+
 
 def normalize_email(email: str) -> str:
     return User.objects.normalize_email((email or "").strip()).lower()
@@ -69,7 +72,7 @@ def invitation_create(*, account: Account, actor: User, email: str, role: str) -
         raise ValidationError(
             {"email": f"{email} has already been invited. Resend that invite instead."}
         )
-    check_limit(account, Resource.MEMBERS, account.seats_used())
+    check_limit(account, Resource.MEMBERS)
     invitation = Invitation(account=account, email=email, role=role, invited_by=actor)
     token = invitation.issue_token()
     try:

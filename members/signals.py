@@ -6,14 +6,13 @@ from django.core.exceptions import ValidationError
 from django.dispatch import receiver
 
 from accounts.middleware import select_account
+from members import services
+from members.models import Invitation
+from members.services import PENDING_INVITE_SESSION_KEY
 
 
 @receiver(user_logged_in, dispatch_uid="members.accept_pending_invite")
 def accept_pending_invite(sender, request, user, **kwargs):
-    from members import services
-    from members.models import Invitation
-    from members.views import PENDING_INVITE_SESSION_KEY
-
     session = getattr(request, "session", None)
     if session is None:
         return

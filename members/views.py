@@ -12,8 +12,6 @@ from members.forms import InviteForm, RoleForm
 from members.models import Invitation
 from members.selectors import member_rows, seat_usage
 
-PENDING_INVITE_SESSION_KEY = "pending_invitation_id"
-
 
 def _render_list(request, *, invite_form=None, error="", status=200):
     account = request.account
@@ -202,7 +200,7 @@ def accept(request, token):
             return redirect("home")
     if not problem and not request.user.is_authenticated:
         # Accepted by members.signals once the person signs up or logs in.
-        request.session[PENDING_INVITE_SESSION_KEY] = invitation.pk
+        request.session[services.PENDING_INVITE_SESSION_KEY] = invitation.pk
     status = {"invalid": 404, "used": 410, "revoked": 410, "expired": 410, "wrong_user": 403}
     return render(
         request,

@@ -47,7 +47,7 @@ def project_create(*, account: Account, actor: User, name: str) -> Project:
     ensure_can(actor=actor, account=account, action=Action.MANAGE_PROJECTS)
     name = _clean_name(name)
     account = locked_account(account)
-    check_limit(account, Resource.PROJECTS, Project.objects.for_account(account).count())
+    check_limit(account, Resource.PROJECTS)
     _ensure_name_free(account, name)
     try:
         with transaction.atomic():

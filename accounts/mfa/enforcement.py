@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 from django.shortcuts import redirect
 from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.mfa.selectors import has_mfa
 
@@ -44,8 +45,6 @@ def _send_to(request, url_name):
     if request.method == "GET" and not request.htmx:
         url += "?" + urlencode({"next": request.get_full_path()})
     if request.htmx:
-        from django_htmx.http import HttpResponseClientRedirect
-
         return HttpResponseClientRedirect(url)
     return redirect(url)
 

@@ -4,6 +4,7 @@ from django.db.models import Exists, OuterRef
 from django_otp.plugins.otp_static.models import StaticToken
 
 from accounts.mfa.sealed import SealedTOTPDevice
+from accounts.models import Membership
 
 
 def has_mfa(user) -> bool:
@@ -23,8 +24,6 @@ def with_mfa_status(memberships):
 
 
 def members_without_mfa(account):
-    from accounts.models import Membership
-
     return (
         with_mfa_status(Membership.objects.for_account(account).select_related("user"))
         .filter(mfa_enrolled=False)

@@ -3,7 +3,7 @@
 # allauth.account.stages imported first in a process fails on a circular import;
 # loading stagekit first settles allauth's own order.
 from allauth.account.internal import stagekit  # noqa: F401
-from allauth.account.stages import LoginStage
+from allauth.account.stages import LoginStage, LoginStageController  # noqa: F401
 from django.shortcuts import redirect
 
 from accounts.mfa.selectors import has_mfa

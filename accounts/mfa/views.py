@@ -1,5 +1,7 @@
 from base64 import b32encode
 
+import qrcode
+import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -18,6 +20,7 @@ from accounts.mfa.selectors import (
     pending_totp_device,
     recovery_codes_left,
 )
+from accounts.mfa.stages import STAGE_KEY, LoginStageController
 from accounts.permissions import Action, requires
 
 
@@ -40,9 +43,6 @@ def _required_by(request):
 
 def qr_svg(data: str) -> str:
     """The otpauth URL as an inline SVG QR code, drawn on the server."""
-    import qrcode
-    import qrcode.image.svg
-
     image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
     return image.to_string(encoding="unicode")
 
@@ -165,10 +165,6 @@ def verify(request):
 
 def login_code(request):
     """The login step after the password for users with MFA (allauth login stage)."""
-    from allauth.account.stages import LoginStageController
-
-    from accounts.mfa.stages import STAGE_KEY
-
     stage = LoginStageController.enter(request, STAGE_KEY)
     if stage is None:
         return redirect("account_login")

@@ -1,7 +1,6 @@
 from tests.access import FORBIDDEN, LOGIN, NOT_FOUND, OK, REDIRECT, Expect, members_only
 
 ROWS = {
-    "home": members_only(OK),
     "accounts:detail": members_only(OK),
     "accounts:settings": Expect(anonymous=LOGIN, reader=FORBIDDEN, admin=OK, owner=OK, outsider=OK),
     "accounts:audit": Expect(anonymous=LOGIN, reader=FORBIDDEN, admin=OK, owner=OK, outsider=OK),
