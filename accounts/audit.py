@@ -1,6 +1,6 @@
 """The one helper services call to write the audit log (B1)."""
 
-from accounts.models import AuditEvent
+from accounts.models import AuditAction, AuditEvent
 
 
 def audit_log(
@@ -9,7 +9,9 @@ def audit_log(
     """Record that `actor` did `action` on `target` in `account`.
 
     `metadata` must never hold a secret: it is shown to the account's admins.
+    An `action` outside `AuditAction` is a programming error (ValueError).
     """
+    action = AuditAction(action)
     target_type = target_id = ""
     if target is not None:
         target_type = target._meta.model_name

@@ -140,6 +140,50 @@ class Membership(models.Model):
         return self.role == Role.OWNER
 
 
+class AuditAction(models.TextChoices):
+    """Every change the audit log records (B1): the stored code and the label people read."""
+
+    ACCOUNT_CREATE = "account.create", "Account created"
+    ACCOUNT_RENAME = "account.rename", "Account renamed"
+    ACCOUNT_REQUIRE_MFA_ON = "account.require_mfa_on", "MFA required for all members"
+    ACCOUNT_REQUIRE_MFA_OFF = "account.require_mfa_off", "MFA no longer required"
+    ACCOUNT_SUPPORT_UPDATE = "account.support_update", "Plan or limits changed by support"
+    ACCOUNT_TRANSFER_OWNERSHIP = "account.transfer_ownership", "Ownership transferred"
+    ACCOUNT_TRANSFER_REQUEST = "account.transfer_request", "Ownership transfer requested"
+    ACCOUNT_TRANSFER_REQUEST_CANCEL = (
+        "account.transfer_request_cancel",
+        "Ownership transfer request cancelled",
+    )
+    ACCOUNT_TRANSFER_REQUEST_REJECT = (
+        "account.transfer_request_reject",
+        "Ownership transfer request declined",
+    )
+    MEMBER_INVITE = "member.invite", "Member invited"
+    MEMBER_INVITE_RESEND = "member.invite_resend", "Invitation resent"
+    MEMBER_INVITE_REVOKE = "member.invite_revoke", "Invitation revoked"
+    MEMBER_JOIN = "member.join", "Member joined"
+    MEMBER_CHANGE_ROLE = "member.change_role", "Member's role changed"
+    MEMBER_REMOVE = "member.remove", "Member removed"
+    MEMBER_LEAVE = "member.leave", "Member left"
+    USER_CHANGE_EMAIL = "user.change_email", "Sign-in email changed by support"
+    USER_MFA_ENABLE = "user.mfa_enable", "MFA turned on"
+    USER_MFA_DISABLE = "user.mfa_disable", "MFA turned off"
+    USER_RECOVERY_CODES_REGENERATE = "user.recovery_codes_regenerate", "Recovery codes replaced"
+    PROJECT_CREATE = "project.create", "Project created"
+    PROJECT_RENAME = "project.rename", "Project renamed"
+    PROJECT_DELETE = "project.delete", "Project deleted"
+    APIKEY_CREATE = "apikey.create", "API key created"
+    APIKEY_DELETE = "apikey.delete", "API key deleted"
+    TRANSCRIPT_CREATE = "transcript.create", "Transcript created"
+    TRANSCRIPT_DELETE = "transcript.delete", "Transcript deleted"
+    ALERT_CREATE = "alert.create", "Spend alert created"
+    ALERT_UPDATE = "alert.update", "Spend alert changed"
+    ALERT_DELETE = "alert.delete", "Spend alert deleted"
+    BILLING_AUTOPAY_UPDATE = "billing.autopay_update", "Autopay settings changed"
+    BILLING_AUTOPAY_TOP_UP = "billing.autopay_top_up", "Autopay top-up"
+    INVOICE_CLOSE = "invoice.close", "Invoice issued"
+
+
 class AuditEventQuerySet(models.QuerySet):
     def for_account(self, account):
         return self.filter(account=account)
@@ -153,7 +197,7 @@ class AuditEvent(models.Model):
     # Kept so the entry still reads after the actor's user is deleted.
     actor_email = models.CharField(max_length=254, blank=True)
     by_support = models.BooleanField(default=False)
-    action = models.CharField(max_length=64)
+    action = models.CharField(max_length=64, choices=AuditAction.choices)
     target_type = models.CharField(max_length=64, blank=True)
     target_id = models.CharField(max_length=64, blank=True)
     target_label = models.CharField(max_length=255, blank=True)
@@ -167,7 +211,7 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["account", "-created_at"], name="audit_account_time")]
 
     def __str__(self):
-        return f"{self.action} {self.target_label}"
+        return f"{self.get_action_display()} {self.target_label}"
 
 
 class TransferRequestQuerySet(models.QuerySet):

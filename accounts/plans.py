@@ -6,6 +6,8 @@ from typing import Any
 
 from django.db import models
 
+from accounts.errors import ServiceError
+
 
 class PlanCode(models.TextChoices):
     FREE = "free", "Free"
@@ -69,14 +71,20 @@ def limit_for(account, resource) -> int:
     return plan.limits[resource]
 
 
-class LimitReached(Exception):
+# What a person at the limit can do about it, said after the limit.
+LIMIT_HINTS = {Resource.MEMBERS: "Delete a pending invite or remove a member to free a seat."}
+
+
+class LimitReached(ServiceError):
     """Raised by services when a create would exceed the plan's limit."""
 
     def __init__(self, account, resource, limit):
         self.account = account
         self.resource = Resource(resource)
         self.limit = limit
-        super().__init__(limit_message(account, resource, limit))
+        hint = LIMIT_HINTS.get(self.resource)
+        message = limit_message(account, resource, limit)
+        super().__init__(f"{message} {hint}" if hint else message)
 
 
 def limit_message(account, resource, limit=None) -> str:

@@ -215,7 +215,14 @@ def transfer_request_create(*, account: Account, actor: User, new_owner: User):
 @transaction.atomic
 def transfer_request_cancel(*, account: Account, actor: User, transfer) -> None:
     ensure_can(actor=actor, account=account, action=Action.REQUEST_TRANSFER)
-    if transfer.account_id != account.pk or transfer.status != transfer.Status.PENDING:
+    # Read again under a lock: support may have approved or declined it meanwhile.
+    transfer = (
+        OwnershipTransferRequest.objects.for_account(account)
+        .select_for_update()
+        .filter(pk=transfer.pk)
+        .first()
+    )
+    if transfer is None or transfer.status != transfer.Status.PENDING:
         raise ValidationError("This transfer request is no longer pending.")
     _cancel_transfer(transfer, account=account, actor=actor)
 

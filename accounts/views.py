@@ -3,7 +3,6 @@ from datetime import UTC
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import services
+from accounts.errors import SERVICE_ERRORS, show_error
 from accounts.exports import csv_response
 from accounts.forms import (
     AccountNameForm,
@@ -22,7 +22,7 @@ from accounts.forms import (
 )
 from accounts.mfa.views import require_mfa_context
 from accounts.middleware import select_account
-from accounts.models import AuditEvent, Membership, OwnershipTransferRequest
+from accounts.models import AuditAction, AuditEvent, Membership, OwnershipTransferRequest
 from accounts.permissions import Action, requires
 
 
@@ -103,8 +103,8 @@ def settings_view(request):
             services.account_rename(
                 account=request.account, actor=request.user, name=form.cleaned_data["name"]
             )
-        except ValidationError as error:
-            form.add_error(None, error)
+        except SERVICE_ERRORS as error:
+            show_error(request, error, form=form)
         else:
             messages.success(request, "Account settings saved.")
             return redirect("accounts:detail")
@@ -119,12 +119,10 @@ def settings_view(request):
 def audit(request):
     events, action = _audit_events(request)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    actions = (
-        AuditEvent.objects.for_account(request.account)
-        .order_by("action")
-        .values_list("action", flat=True)
-        .distinct()
+    present = set(
+        AuditEvent.objects.for_account(request.account).values_list("action", flat=True).distinct()
     )
+    actions = [(code, label) for code, label in AuditAction.choices if code in present]
     return render(
         request,
         "accounts/audit.html",
@@ -151,11 +149,12 @@ def audit_csv(request):
             event.created_at.astimezone(UTC).isoformat(),
             event.actor_email,
             "yes" if event.by_support else "",
-            event.action,
+            event.get_action_display(),
             event.target_type,
             event.target_id,
             event.target_label,
             json.dumps(event.metadata, sort_keys=True) if event.metadata else "",
+            event.action,
         ]
         for event in events.iterator()
     )
@@ -168,6 +167,7 @@ def audit_csv(request):
         "target id",
         "target",
         "details",
+        "action code",
     ]
     return csv_response("audit-log.csv", header, rows)
 
@@ -182,8 +182,8 @@ def delete(request):
             services.account_delete(
                 account=account, actor=request.user, confirm_name=form.cleaned_data["confirm_name"]
             )
-        except ValidationError as error:
-            form.add_error(None, error)
+        except SERVICE_ERRORS as error:
+            show_error(request, error, form=form)
         else:
             messages.success(request, f"{account.name} and all its data were deleted.")
             return redirect("home")
@@ -208,8 +208,8 @@ def transfer_request(request):
             actor=request.user,
             new_owner=form.cleaned_data["new_owner"].user,
         )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    except SERVICE_ERRORS as error:
+        show_error(request, error)
     else:
         messages.success(request, "Transfer requested. Support will review it and email you both.")
     return redirect("accounts:detail")
@@ -221,6 +221,12 @@ def transfer_cancel(request, pk):
     transfer = get_object_or_404(
         OwnershipTransferRequest.objects.for_account(request.account).pending(), pk=pk
     )
-    services.transfer_request_cancel(account=request.account, actor=request.user, transfer=transfer)
-    messages.success(request, "Transfer request cancelled.")
+    try:
+        services.transfer_request_cancel(
+            account=request.account, actor=request.user, transfer=transfer
+        )
+    except SERVICE_ERRORS as error:
+        show_error(request, error)
+    else:
+        messages.success(request, "Transfer request cancelled.")
     return redirect("accounts:detail")

@@ -1,11 +1,11 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts.errors import SERVICE_ERRORS, show_error
 from accounts.permissions import Action, requires
-from accounts.plans import LimitReached, Resource, limit_for, limit_message
+from accounts.plans import Resource, limit_for, limit_message
 from apikeys import services
 from apikeys.forms import ApiKeyCreateForm, ApiKeyFilterForm
 from apikeys.models import ApiKey
@@ -66,10 +66,8 @@ def create(request):
         except services.AlreadyCreated as error:
             messages.warning(request, str(error))
             return redirect("apikeys:list")
-        except LimitReached as error:
-            form.add_error(None, str(error))
-        except ValidationError as error:
-            form.add_error(None, error)
+        except SERVICE_ERRORS as error:
+            show_error(request, error, form=form)
         else:
             # The secret goes into this response only: never the session, a
             # cookie or a redirect.
@@ -88,8 +86,8 @@ def delete(request, pk):
     if request.method == "POST":
         try:
             services.apikey_delete(account=request.account, actor=request.user, api_key=api_key)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+        except SERVICE_ERRORS as error:
+            show_error(request, error)
         else:
             messages.success(request, f"Deleted the key {api_key.name}.")
         return redirect("apikeys:list")

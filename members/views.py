@@ -3,10 +3,11 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.errors import SERVICE_ERRORS, error_text, show_error
 from accounts.middleware import select_account
 from accounts.models import Membership
 from accounts.permissions import Action, requires
-from accounts.plans import LimitReached, Resource, limit_message
+from accounts.plans import Resource, limit_message
 from members import services
 from members.forms import InviteForm, RoleForm
 from members.models import Invitation
@@ -35,10 +36,6 @@ def _render_list(request, *, invite_form=None, error="", status=200):
     )
 
 
-def _error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
-
-
 @requires(Action.VIEW)
 def list_view(request):
     """Members and pending invites in one list (M6); Readers see it read-only."""
@@ -57,12 +54,8 @@ def invite(request):
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
             )
-        except LimitReached as error:
-            form.add_error(
-                None, f"{error} Delete a pending invite or remove a member to free a seat."
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
+        except SERVICE_ERRORS as error:
+            show_error(request, error, form=form)
         else:
             messages.success(
                 request,
@@ -76,8 +69,16 @@ def invite(request):
 @require_POST
 def invite_resend(request, pk):
     invitation = get_object_or_404(Invitation.objects.pending_for_account(request.account), pk=pk)
-    services.invitation_resend(account=request.account, actor=request.user, invitation=invitation)
-    messages.success(request, f"Invitation sent again to {invitation.email}; it expires in 7 days.")
+    try:
+        services.invitation_resend(
+            account=request.account, actor=request.user, invitation=invitation
+        )
+    except SERVICE_ERRORS as error:
+        show_error(request, error)
+    else:
+        messages.success(
+            request, f"Invitation sent again to {invitation.email}; it expires in 7 days."
+        )
     return redirect("members:list")
 
 
@@ -86,10 +87,14 @@ def invite_delete(request, pk):
     """One Delete for both kinds of row (M3): for an invite it revokes the link."""
     invitation = get_object_or_404(Invitation.objects.pending_for_account(request.account), pk=pk)
     if request.method == "POST":
-        services.invitation_revoke(
-            account=request.account, actor=request.user, invitation=invitation
-        )
-        messages.success(request, f"Invitation to {invitation.email} deleted.")
+        try:
+            services.invitation_revoke(
+                account=request.account, actor=request.user, invitation=invitation
+            )
+        except SERVICE_ERRORS as error:
+            show_error(request, error)
+        else:
+            messages.success(request, f"Invitation to {invitation.email} deleted.")
         return redirect("members:list")
     return render(
         request,
@@ -115,8 +120,8 @@ def member_delete(request, pk):
             services.membership_remove(
                 account=request.account, actor=request.user, membership=membership
             )
-        except ValidationError as error:
-            return _render_list(request, error=_error_text(error), status=400)
+        except SERVICE_ERRORS as error:
+            return _render_list(request, error=error_text(error), status=400)
         messages.success(request, f"{membership.user.email} was removed from the account.")
         if membership.user_id == request.user.pk:
             return redirect("home")
@@ -145,8 +150,8 @@ def member_role(request, pk):
                 membership=membership,
                 role=form.cleaned_data["role"],
             )
-        except ValidationError as exc:
-            error = _error_text(exc)
+        except SERVICE_ERRORS as exc:
+            error = error_text(exc)
     if request.htmx:
         membership = get_object_or_404(member_rows(request.account), pk=pk)
         return render(
@@ -172,8 +177,8 @@ def leave(request):
     if request.method == "POST":
         try:
             services.membership_leave(account=account, actor=request.user)
-        except ValidationError as error:
-            messages.error(request, _error_text(error))
+        except SERVICE_ERRORS as error:
+            show_error(request, error)
         else:
             messages.success(request, f"You left {account.name}.")
         return redirect("home")

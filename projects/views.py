@@ -1,11 +1,11 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.errors import SERVICE_ERRORS, show_error
 from accounts.permissions import Action, requires
-from accounts.plans import LimitReached, Resource, limit_for, limit_message
+from accounts.plans import Resource, limit_for, limit_message
 from projects import services
 from projects.forms import ProjectNameForm
 from projects.models import Project
@@ -54,10 +54,8 @@ def create(request):
             project = services.project_create(
                 account=request.account, actor=request.user, name=form.cleaned_data["name"]
             )
-        except LimitReached as error:
-            form.add_error(None, str(error))
-        except ValidationError as error:
-            form.add_error(None, error)
+        except SERVICE_ERRORS as error:
+            show_error(request, error, form=form)
         else:
             messages.success(request, f"Created the project {project.name}.")
             return redirect("projects:list")
@@ -77,8 +75,8 @@ def rename(request, pk):
                 project=project,
                 name=form.cleaned_data["name"],
             )
-        except ValidationError as error:
-            form.add_error(None, error)
+        except SERVICE_ERRORS as error:
+            show_error(request, error, form=form)
         else:
             if request.htmx:
                 row = _projects(request.account).get(pk=project.pk)
@@ -100,8 +98,8 @@ def delete(request, pk):
     if request.method == "POST":
         try:
             services.project_delete(account=request.account, actor=request.user, project=project)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+        except SERVICE_ERRORS as error:
+            show_error(request, error)
         else:
             messages.success(request, f"Deleted the project {project.name}.")
         return redirect("projects:list")

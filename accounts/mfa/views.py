@@ -4,7 +4,6 @@ import qrcode
 import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from accounts import services as account_services
+from accounts.errors import SERVICE_ERRORS, show_error
 from accounts.mfa import services
 from accounts.mfa.forms import CodeForm, ConfirmDeviceForm, RequireMfaForm
 from accounts.mfa.selectors import (
@@ -90,8 +90,8 @@ def setup(request):
                 device, codes = services.totp_device_confirm(
                     user=request.user, code=form.cleaned_data["code"]
                 )
-            except ValidationError as error:
-                form.add_error("code", error)
+            except SERVICE_ERRORS as error:
+                show_error(request, error, form=form, field="code")
             else:
                 # The code just given proves the second factor for this session.
                 otp_login(request, device)
@@ -116,8 +116,8 @@ def recovery_codes(request):
             codes = services.recovery_codes_regenerate(
                 user=request.user, code=form.cleaned_data["code"]
             )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+        except SERVICE_ERRORS as error:
+            show_error(request, error)
         else:
             return _codes_page(request, codes, title="Your new recovery codes")
     else:
@@ -132,8 +132,8 @@ def disable(request):
     if form.is_valid():
         try:
             services.mfa_disable(user=request.user, code=form.cleaned_data["code"])
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+        except SERVICE_ERRORS as error:
+            show_error(request, error)
         else:
             messages.success(request, "MFA is off for your login.")
     else:
@@ -150,8 +150,8 @@ def verify(request):
     if request.method == "POST" and form.is_valid():
         try:
             device = services.mfa_verify(user=request.user, code=form.cleaned_data["code"])
-        except ValidationError as error:
-            form.add_error("code", error)
+        except SERVICE_ERRORS as error:
+            show_error(request, error, form=form, field="code")
         else:
             otp_login(request, device)
             return redirect(_next_url(request))
@@ -175,8 +175,8 @@ def login_code(request):
     if request.method == "POST" and form.is_valid():
         try:
             device = services.mfa_verify(user=user, code=form.cleaned_data["code"])
-        except ValidationError as error:
-            form.add_error("code", error)
+        except SERVICE_ERRORS as error:
+            show_error(request, error, form=form, field="code")
         else:
             # django-otp's user_logged_in receiver marks the session verified.
             user.otp_device = device
@@ -201,8 +201,8 @@ def require(request):
                 actor=request.user,
                 require=form.cleaned_data["require_mfa"],
             )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+        except SERVICE_ERRORS as error:
+            show_error(request, error)
         else:
             state = "on" if account.require_mfa else "off"
             messages.success(request, f"Required MFA is {state} for {account.name}.")
