@@ -1,6 +1,6 @@
 from django import forms
 
-from accounts.models import Membership
+from accounts.models import Account, Membership
 from accounts.permissions import Role
 
 
@@ -9,7 +9,7 @@ class SignupForm(forms.Form):
 
     name = forms.CharField(max_length=150, required=False, label="Your name")
     account_name = forms.CharField(
-        max_length=100,
+        max_length=Account._meta.get_field("name").max_length,
         required=False,
         label="Account name",
         help_text="Usually your company or team. You can change it later.",
@@ -21,7 +21,9 @@ class SignupForm(forms.Form):
 
 
 class AccountNameForm(forms.Form):
-    name = forms.CharField(max_length=100, label="Account name")
+    name = forms.CharField(
+        max_length=Account._meta.get_field("name").max_length, label="Account name"
+    )
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -55,7 +57,9 @@ class AuditFilterForm(forms.Form):
 
 class DeleteAccountForm(forms.Form):
     confirm_name = forms.CharField(
-        label="Type the account's name to confirm", max_length=100, strip=False
+        label="Type the account's name to confirm",
+        max_length=Account._meta.get_field("name").max_length,
+        strip=False,
     )
 
 

@@ -4,6 +4,7 @@ from django.db.models import Q
 
 from accounts.permissions import Role
 from accounts.plans import PlanCode, Resource, get_plan, limit_for, usage_of
+from accounts.tenancy import TenantQuerySet
 
 
 class ConsoleUserManager(UserManager):
@@ -106,18 +107,13 @@ class Account(models.Model):
         return usage_of(self, Resource.MEMBERS)
 
 
-class MembershipQuerySet(models.QuerySet):
-    def for_account(self, account):
-        return self.filter(account=account)
-
-
 class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.READER)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = MembershipQuerySet.as_manager()
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["account__name", "created_at"]
@@ -184,11 +180,6 @@ class AuditAction(models.TextChoices):
     INVOICE_CLOSE = "invoice.close", "Invoice issued"
 
 
-class AuditEventQuerySet(models.QuerySet):
-    def for_account(self, account):
-        return self.filter(account=account)
-
-
 class AuditEvent(models.Model):
     """One change made in an account, by a member or by support (B1). Append-only."""
 
@@ -204,7 +195,7 @@ class AuditEvent(models.Model):
     metadata = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
-    objects = AuditEventQuerySet.as_manager()
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -214,10 +205,7 @@ class AuditEvent(models.Model):
         return f"{self.get_action_display()} {self.target_label}"
 
 
-class TransferRequestQuerySet(models.QuerySet):
-    def for_account(self, account):
-        return self.filter(account=account)
-
+class TransferRequestQuerySet(TenantQuerySet):
     def pending(self):
         return self.filter(status=OwnershipTransferRequest.Status.PENDING)
 

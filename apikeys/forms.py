@@ -2,9 +2,8 @@ import secrets
 
 from django import forms
 
+from apikeys.models import ApiKey
 from projects.models import Project
-
-NAME_MAX_LENGTH = 100
 
 
 def new_create_token() -> str:
@@ -22,11 +21,11 @@ class ApiKeyCreateForm(forms.Form):
     )
     name = forms.CharField(
         label="Key name",
-        max_length=NAME_MAX_LENGTH,
+        max_length=ApiKey._meta.get_field("name").max_length,
         help_text="Describe where it is used, for example “Production API”.",
         error_messages={
             "required": "Enter a name for the key.",
-            "max_length": f"Use at most {NAME_MAX_LENGTH} characters for the key's name.",
+            "max_length": "Use at most %(limit_value)d characters for the key's name.",
         },
     )
     token = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)

@@ -1,15 +1,16 @@
 from django.conf import settings
 from django.db import models
 
+from accounts.tenancy import TenantQuerySet
 
-class ApiKeyQuerySet(models.QuerySet):
+
+class ApiKeyQuerySet(TenantQuerySet):
+    """The account's working keys, across all its projects."""
+
+    account_lookup = "project__account"
+
     def live(self):
         return self.filter(deleted_at__isnull=True, project__deleted_at__isnull=True)
-
-    def for_account(self, account):
-        """The account's working keys, across all its projects."""
-        # SECURITY: tenant scoping for API keys starts here.
-        return self.live().filter(project__account=account)
 
     def for_project(self, project):
         return self.live().filter(project=project)

@@ -12,7 +12,6 @@ from accounts.permissions import Action
 from accounts.plans import Resource
 from accounts.services import check_limit, ensure_can, locked_account
 from apikeys import keys
-from apikeys.forms import NAME_MAX_LENGTH
 from apikeys.models import ApiKey
 from projects.models import Project
 
@@ -40,10 +39,8 @@ def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "Enter a name for the key."})
-    if len(name) > NAME_MAX_LENGTH:
-        raise ValidationError(
-            {"name": f"Use at most {NAME_MAX_LENGTH} characters for the key's name."}
-        )
+    if len(name) > (limit := ApiKey._meta.get_field("name").max_length):
+        raise ValidationError({"name": f"Use at most {limit} characters for the key's name."})
     return name
 
 

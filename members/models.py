@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from accounts.permissions import ASSIGNABLE_ROLES, Role
+from accounts.tenancy import TenantQuerySet
 
 INVITE_LIFETIME = timedelta(days=7)
 
@@ -24,10 +25,7 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class InvitationQuerySet(models.QuerySet):
-    def for_account(self, account):
-        return self.filter(account=account)
-
+class InvitationQuerySet(TenantQuerySet):
     def pending(self):
         return self.filter(status=Invitation.Status.PENDING)
 

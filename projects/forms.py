@@ -1,15 +1,15 @@
 from django import forms
 
-NAME_MAX_LENGTH = 100
+from projects.models import Project
 
 
 class ProjectNameForm(forms.Form):
     name = forms.CharField(
         label="Project name",
-        max_length=NAME_MAX_LENGTH,
+        max_length=Project._meta.get_field("name").max_length,
         error_messages={
             "required": "Enter a name for the project.",
-            "max_length": f"Use at most {NAME_MAX_LENGTH} characters for the project's name.",
+            "max_length": "Use at most %(limit_value)d characters for the project's name.",
         },
     )
 

@@ -5,15 +5,14 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from accounts.tenancy import TenantQuerySet
 
-class ProjectQuerySet(models.QuerySet):
+
+class ProjectQuerySet(TenantQuerySet):
+    """`for_account`: the account's live projects, the one door in views and services."""
+
     def live(self):
         return self.filter(deleted_at__isnull=True)
-
-    def for_account(self, account):
-        """The account's live projects: the one door to projects in views and services."""
-        # SECURITY: tenant scoping for projects starts here.
-        return self.filter(account=account, deleted_at__isnull=True)
 
     def for_account_with_deleted(self, account):
         """Also the deleted ones, whose names reports keep showing (P4)."""

@@ -9,7 +9,6 @@ from accounts.models import Account, User
 from accounts.permissions import Action
 from accounts.plans import Resource
 from accounts.services import check_limit, ensure_can, locked_account
-from projects.forms import NAME_MAX_LENGTH
 from projects.models import Project
 
 
@@ -17,10 +16,8 @@ def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "Enter a name for the project."})
-    if len(name) > NAME_MAX_LENGTH:
-        raise ValidationError(
-            {"name": f"Use at most {NAME_MAX_LENGTH} characters for the project's name."}
-        )
+    if len(name) > (limit := Project._meta.get_field("name").max_length):
+        raise ValidationError({"name": f"Use at most {limit} characters for the project's name."})
     return name
 
 

@@ -1,0 +1,21 @@
+"""The one door to tenant data: every tenant model's queryset is a TenantQuerySet."""
+
+from django.db import models
+
+
+class TenantQuerySet(models.QuerySet):
+    """Rows that belong to one account, reached only through `for_account`.
+
+    A subclass names the lookup from its model to the account (`account_lookup`)
+    and, where the console hides some rows (deleted projects, revoked keys),
+    narrows `live()`.
+    """
+
+    account_lookup = "account"
+
+    def live(self):
+        return self.all()
+
+    def for_account(self, account):
+        # SECURITY: tenant scoping starts here for every model of the console.
+        return self.live().filter(**{self.account_lookup: account})
