@@ -1,4 +1,7 @@
-from django.contrib.auth.models import AbstractUser, UserManager
+from typing import Any, ClassVar
+
+from django.contrib.auth.base_user import BaseUserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 
@@ -7,10 +10,16 @@ from accounts.plans import PlanCode, Resource, get_plan, limit_for, usage_of
 from accounts.tenancy import TenantQuerySet
 
 
-class ConsoleUserManager(UserManager):
-    """Users log in with their email; there is no username."""
+class ConsoleUserManager(BaseUserManager["User"]):
+    """Users log in with their email; there is no username.
 
-    def _create_user(self, email, password, **extra_fields):
+    Not a UserManager: its create_user/create_superuser take an email where
+    UserManager's take a username (and its async variants would pass one on).
+    """
+
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra_fields: Any) -> "User":
         if not email:
             raise ValueError("An email address is required.")
         user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
@@ -18,28 +27,33 @@ class ConsoleUserManager(UserManager):
         user.save(using=self._db)
         return user
 
-    def create_user(self, email, password=None, **extra_fields):
+    def create_user(self, email: str, password: str | None = None, **extra_fields: Any) -> "User":
         extra_fields.setdefault("is_staff", False)
         extra_fields.setdefault("is_superuser", False)
         return self._create_user(email, password, **extra_fields)
 
-    def create_superuser(self, email, password=None, **extra_fields):
+    def create_superuser(
+        self, email: str, password: str | None = None, **extra_fields: Any
+    ) -> "User":
         extra_fields.setdefault("is_staff", True)
         extra_fields.setdefault("is_superuser", True)
         return self._create_user(email, password, **extra_fields)
 
 
 class User(AbstractUser):
-    username = None
-    first_name = None
-    last_name = None
+    # Setting an inherited field to None removes it (Django's documented way);
+    # the stubs type these attributes as fields and cannot express that.
+    username = None  # type: ignore[assignment]
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
     email = models.EmailField("email address", unique=True)
     name = models.CharField(max_length=150, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
 
-    objects = ConsoleUserManager()
+    # AbstractUser's manager is a UserManager (username first); this one is not.
+    objects: ClassVar[ConsoleUserManager] = ConsoleUserManager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["email"]

@@ -36,7 +36,7 @@ def ensure_can(*, actor, account, action) -> Membership:
     """Return the actor's membership of `account`, or raise PermissionDenied."""
     membership = Membership.objects.filter(user=actor, account=account).first()
     # SECURITY: services check again what the view's decorator checked.
-    if not can(membership, action):
+    if membership is None or not can(membership, action):
         raise PermissionDenied("Your role does not allow this.")
     return membership
 

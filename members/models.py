@@ -72,6 +72,10 @@ class Invitation(models.Model):
 
     objects = InvitationQuerySet.as_manager()
 
+    # The plain token, set on the instance by the services that issue one
+    # (members.services) so the caller can show or mail the link; never stored.
+    token: str
+
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [

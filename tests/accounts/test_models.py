@@ -3,6 +3,7 @@
 import pytest
 from django.db import IntegrityError, transaction
 
+from accounts.models import Membership
 from accounts.permissions import Role
 from accounts.plans import PlanCode, Resource, limit_for
 from tests.factories import AccountFactory, MembershipFactory, UserFactory, account_with_owner
@@ -17,8 +18,16 @@ def test_second_owner_is_refused_by_the_database():
 
 
 def test_owners_of_different_accounts_are_fine():
+    # "One Owner" is per account: neither another account's Owner nor the same
+    # person owning a second account trips the constraint.
     first, second = account_with_owner(), account_with_owner()
-    assert first.account != second.account
+    also_first = account_with_owner(owner=first.user)
+    owners = Membership.objects.filter(role=Role.OWNER)
+    assert set(owners.values_list("account_id", "user_id")) == {
+        (first.account_id, first.user_id),
+        (second.account_id, second.user_id),
+        (also_first.account_id, first.user_id),
+    }
 
 
 def test_duplicate_membership_is_refused():

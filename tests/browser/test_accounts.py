@@ -42,5 +42,11 @@ def test_log_in_choose_and_switch_accounts(page):
     page.click(".switcher-menu button:has-text('First Account')")
     expect(page.locator("h1")).to_have_text("First Account")
     expect(page.locator(".switcher summary")).to_contain_text("Owner")
-    assert second.account.name != first.account.name
     expect(page).to_have_url(re.compile(r"/$"))
+    # The choice is the session's, not only this page's: the next request
+    # (and the next page) is still in First Account, still logged in.
+    page.reload()
+    expect(page.locator("h1")).to_have_text("First Account")
+    page.goto("/account/")
+    expect(page.locator("dl.facts")).to_contain_text(first.account.name)
+    expect(page.locator("dl.facts")).not_to_contain_text(second.account.name)

@@ -173,9 +173,16 @@ def test_accept_adds_the_member_with_the_invited_role(team):
 
 def test_accept_matches_the_email_case_insensitively(team):
     invitation = _invite(team, email="mixed@example.test")
-    user = UserFactory(email="mixed@example.test")
-    user.email = "MIXED@example.test"
-    services.invitation_accept(invitation=invitation, user=user)
+    user = UserFactory(email="MIXED@Example.test")
+    membership = services.invitation_accept(invitation=invitation, user=user)
+    assert (membership.account, membership.user, membership.role) == (
+        team.account,
+        user,
+        Role.READER,
+    )
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.ACCEPTED
+    assert invitation.accepted_by == user
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,11 @@
 """A Redis outage does not take the login page down (config/cache.py)."""
 
+import os
+import uuid
+
 import pytest
-from django.core.cache import cache
+import redis
+from django.core.cache import cache, caches
 from django.test import Client
 
 from tests.factories import PASSWORD, account_with_owner
@@ -38,9 +42,30 @@ def test_people_still_log_in_while_redis_is_down(redis_down):
     assert response.context["user"].is_authenticated
 
 
-def test_the_cache_works_when_redis_is_up():
-    cache.set("console-test-key", {"n": 1}, 30)
-    assert cache.get("console-test-key") == {"n": 1}
-    from django.core.cache import caches
+@pytest.fixture
+def redis_up(settings):
+    """The cache as settings build it from REDIS_URL (the test's own Redis when unset)."""
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/1"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.ForgivingRedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "console-test",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    return redis.Redis.from_url(url)
 
+
+def test_the_cache_works_when_redis_is_up(redis_up, caplog):
+    key = f"cache-test-{uuid.uuid4().hex}"
     assert type(caches["default"]).__name__ == "ForgivingRedisCache"
+    cache.set(key, {"n": 1}, 30)
+    try:
+        assert cache.get(key) == {"n": 1}
+        # Stored in Redis itself, with its timeout, not only in this process.
+        assert 0 < redis_up.ttl(cache.make_key(key)) <= 30
+    finally:
+        cache.delete(key)
+    assert redis_up.exists(cache.make_key(key)) == 0
+    assert "Cache unavailable" not in caplog.text
