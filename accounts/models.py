@@ -1,12 +1,15 @@
+import secrets
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.permissions import Role
 from accounts.plans import PlanCode, Resource, get_plan, limit_for, usage_of
+from accounts.sealing import SECRET_BYTES, seal, unseal
 from accounts.tenancy import TenantQuerySet
 
 
@@ -258,5 +261,17 @@ class OwnershipTransferRequest(models.Model):
         return f"{self.account}: {self.requested_by} → {self.new_owner} ({self.status})"
 
 
-# Registered with the accounts app: authenticator devices with sealed secrets.
-from accounts.mfa.sealed import SealedTOTPDevice  # noqa: E402, F401
+class SealedTOTPDevice(TOTPDevice):
+    """django-otp's TOTP device, reading its secret through `unseal`."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "authenticator app"
+
+    @classmethod
+    def new_key(cls) -> str:
+        return seal(secrets.token_bytes(SECRET_BYTES))
+
+    @property
+    def bin_key(self):
+        return unseal(self.key)

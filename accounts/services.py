@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from accounts.audit import audit_log
 from accounts.emails import send_on_commit
-from accounts.mfa.selectors import has_mfa
 from accounts.models import Account, Membership, OwnershipTransferRequest, User
 from accounts.permissions import Action, Role, can
 from accounts.plans import LimitReached, PlanCode, limit_for, usage_of
@@ -70,28 +69,6 @@ def account_rename(*, account: Account, actor: User, name: str) -> Account:
             action="account.rename",
             target=account,
             metadata={"from": old_name, "to": name},
-        )
-    return account
-
-
-@transaction.atomic
-def account_set_require_mfa(*, account: Account, actor: User, require: bool) -> Account:
-    """Turn "Require MFA for all members" on or off (A6); only someone with MFA turns it on."""
-    ensure_can(actor=actor, account=account, action=Action.MANAGE_SETTINGS)
-    account = locked_account(account)
-    if require and not account.require_mfa and not has_mfa(actor):
-        raise ValidationError(
-            "Set up MFA for your own login first (Security, in your user menu): "
-            "requiring it would otherwise lock you out."
-        )
-    if account.require_mfa != require:
-        account.require_mfa = require
-        account.save(update_fields=["require_mfa"])
-        audit_log(
-            account=account,
-            actor=actor,
-            action="account.require_mfa_on" if require else "account.require_mfa_off",
-            target=account,
         )
     return account
 

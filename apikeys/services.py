@@ -39,7 +39,8 @@ def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "Enter a name for the key."})
-    if len(name) > (limit := ApiKey._meta.get_field("name").max_length):
+    limit = ApiKey._meta.get_field("name").max_length
+    if limit is not None and len(name) > limit:
         raise ValidationError({"name": f"Use at most {limit} characters for the key's name."})
     return name
 

@@ -16,7 +16,8 @@ def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "Enter a name for the project."})
-    if len(name) > (limit := Project._meta.get_field("name").max_length):
+    limit = Project._meta.get_field("name").max_length
+    if limit is not None and len(name) > limit:
         raise ValidationError({"name": f"Use at most {limit} characters for the project's name."})
     return name
 

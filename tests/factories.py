@@ -59,7 +59,7 @@ def enrol_mfa(user):
     The device then accepts the current code again, as if enrolled some time ago.
     """
     from accounts.mfa import services
-    from accounts.mfa.sealed import SealedTOTPDevice
+    from accounts.models import SealedTOTPDevice
 
     device = services.totp_device_start(user=user)
     device, codes = services.totp_device_confirm(user=user, code=totp_code(device))

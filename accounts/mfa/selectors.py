@@ -3,8 +3,7 @@
 from django.db.models import Exists, OuterRef
 from django_otp.plugins.otp_static.models import StaticToken
 
-from accounts.mfa.sealed import SealedTOTPDevice
-from accounts.models import Membership
+from accounts.models import Membership, SealedTOTPDevice
 
 
 def has_mfa(user) -> bool:

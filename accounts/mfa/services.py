@@ -9,8 +9,10 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from accounts.audit import audit_log
-from accounts.mfa.sealed import SealedTOTPDevice
 from accounts.mfa.selectors import has_mfa
+from accounts.models import Account, SealedTOTPDevice, User
+from accounts.permissions import Action
+from accounts.services import ensure_can, locked_account
 
 RECOVERY_CODE_COUNT = 10
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -155,3 +157,25 @@ def mfa_disable(*, user, code: str) -> None:
         SealedTOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
         _audit_everywhere(user, "user.mfa_disable")
+
+
+@transaction.atomic
+def account_set_require_mfa(*, account: Account, actor: User, require: bool) -> Account:
+    """Turn "Require MFA for all members" on or off (A6); only someone with MFA turns it on."""
+    ensure_can(actor=actor, account=account, action=Action.MANAGE_SETTINGS)
+    account = locked_account(account)
+    if require and not account.require_mfa and not has_mfa(actor):
+        raise ValidationError(
+            "Set up MFA for your own login first (Security, in your user menu): "
+            "requiring it would otherwise lock you out."
+        )
+    if account.require_mfa != require:
+        account.require_mfa = require
+        account.save(update_fields=["require_mfa"])
+        audit_log(
+            account=account,
+            actor=actor,
+            action="account.require_mfa_on" if require else "account.require_mfa_off",
+            target=account,
+        )
+    return account

@@ -10,7 +10,6 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from accounts import services as account_services
 from accounts.errors import SERVICE_ERRORS, show_error
 from accounts.mfa import services
 from accounts.mfa.forms import CodeForm, ConfirmDeviceForm, RequireMfaForm
@@ -196,7 +195,7 @@ def require(request):
     form = RequireMfaForm(request.POST)
     if form.is_valid():
         try:
-            account = account_services.account_set_require_mfa(
+            account = services.account_set_require_mfa(
                 account=request.account,
                 actor=request.user,
                 require=form.cleaned_data["require_mfa"],

@@ -8,9 +8,8 @@ from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticToken
 
-from accounts.mfa.sealed import SealedTOTPDevice
 from accounts.mfa.selectors import has_mfa
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, SealedTOTPDevice
 from tests.conftest import login_client
 from tests.factories import PASSWORD, account_with_owner, enrol_mfa, totp_code
 
@@ -214,7 +213,7 @@ def test_authenticator_secret_is_not_stored_in_clear(db):
 
     from django.db import connection
 
-    from accounts.mfa.sealed import SealedTOTPDevice
+    from accounts.models import SealedTOTPDevice
     from tests.factories import UserFactory, enrol_mfa
 
     user = UserFactory()

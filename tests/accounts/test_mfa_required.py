@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from accounts import services
+from accounts.mfa import services
 from accounts.models import AuditEvent
 from accounts.permissions import Role
 from tests.access import PERSONAS
@@ -165,7 +165,7 @@ def test_enrolling_unlocks_the_account(team, clients):
     client = clients["reader"]
     assert client.get(reverse("projects:list")).status_code == 302
     client.post(SETUP, {"action": "start"})
-    from accounts.mfa.sealed import SealedTOTPDevice
+    from accounts.models import SealedTOTPDevice
 
     device = SealedTOTPDevice.objects.get(user=team.reader)
     response = client.post(SETUP, {"action": "confirm", "code": totp_code(device)})

@@ -10,10 +10,9 @@ import hmac
 import secrets
 
 from django.conf import settings
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 _NONCE_BYTES = 8
-_SECRET_BYTES = 20
+SECRET_BYTES = 20
 
 
 def _sealing_key() -> bytes:
@@ -38,19 +37,3 @@ def unseal(stored: str) -> bytes:
     raw = bytes.fromhex(stored)
     nonce, sealed = raw[:_NONCE_BYTES], raw[_NONCE_BYTES:]
     return bytes(a ^ b for a, b in zip(sealed, _keystream(nonce, len(sealed)), strict=True))
-
-
-class SealedTOTPDevice(TOTPDevice):
-    """django-otp's TOTP device, reading its secret through `unseal`."""
-
-    class Meta:
-        proxy = True
-        verbose_name = "authenticator app"
-
-    @classmethod
-    def new_key(cls) -> str:
-        return seal(secrets.token_bytes(_SECRET_BYTES))
-
-    @property
-    def bin_key(self):
-        return unseal(self.key)
