@@ -297,19 +297,18 @@ def support_transfer_request_reject(*, transfer, actor: User, note: str = "") ->
     )
 
 
-def _project_upload_dirs(account) -> list:
+def _project_ids(account) -> list[int]:
     from projects.models import Project
-    from projects.transcripts import project_upload_dir
 
-    project_ids = Project.objects.for_account_with_deleted(account).values_list("pk", flat=True)
-    return [project_upload_dir(pk) for pk in project_ids]
+    return list(Project.objects.for_account_with_deleted(account).values_list("pk", flat=True))
 
 
 @transaction.atomic
 def account_delete(*, account: Account, actor: User, confirm_name: str) -> None:
     """The sole member (the Owner) deletes the account and all its data, for good (A5)."""
     import logging
-    import shutil
+
+    from transcripts.storage import delete_project_files_on_commit
 
     ensure_can(actor=actor, account=account, action=Action.DELETE_ACCOUNT)
     account = locked_account(account)
@@ -320,7 +319,7 @@ def account_delete(*, account: Account, actor: User, confirm_name: str) -> None:
         )
     if confirm_name.strip() != account.name:
         raise ValidationError({"confirm_name": "Type the account's name exactly to confirm."})
-    folders = _project_upload_dirs(account)
+    project_ids = _project_ids(account)
     account_id, name = account.pk, account.name
     # Every row of the account goes with it, its audit log included: what is
     # left is this line in the server log.
@@ -328,4 +327,4 @@ def account_delete(*, account: Account, actor: User, confirm_name: str) -> None:
     logging.getLogger("accounts").info(
         "Account %s (%s) deleted by user %s", account_id, name, actor.pk
     )
-    transaction.on_commit(lambda: [shutil.rmtree(folder, ignore_errors=True) for folder in folders])
+    delete_project_files_on_commit(project_ids)

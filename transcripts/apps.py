@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+from projects.signals import project_deleted
+
+
+class TranscriptsConfig(AppConfig):
+    name = "transcripts"
+
+    def ready(self):
+        # Here, not at the top: receivers import models, which need the app registry.
+        from transcripts import receivers
+
+        project_deleted.connect(receivers.project_purge, dispatch_uid="transcripts.project_purge")
