@@ -7,7 +7,7 @@ share the folder `uploads/<project id>`.
 import logging
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -49,7 +49,7 @@ class _LimitedStream(File):
         return chunk
 
 
-def save_stream(name: str, stream, *, limit: int, too_large=TooLarge) -> int:
+def save_stream(name: str, stream, *, limit: int, too_large: Callable[[], TooLarge]) -> int:
     """Store `stream` as `name`, reading it in chunks; return its size in bytes.
 
     Raises `too_large()` past `limit` bytes, leaving nothing stored.
