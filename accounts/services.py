@@ -1,7 +1,6 @@
 """State changes of accounts, memberships and users. Each writes its audit entry."""
 
 import logging
-import shutil
 
 from allauth.account.models import EmailAddress
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +12,7 @@ from accounts.emails import send_on_commit
 from accounts.models import Account, Membership, OwnershipTransferRequest, User
 from accounts.permissions import Action, Role, can
 from accounts.plans import LimitReached, PlanCode, limit_for, usage_of
+from accounts.signals import account_deleting
 
 
 def locked_account(account) -> Account:
@@ -286,14 +286,6 @@ def support_transfer_request_reject(*, transfer, actor: User, note: str = "") ->
     )
 
 
-def _project_upload_dirs(account) -> list:
-    from projects.models import Project
-    from projects.transcripts import project_upload_dir
-
-    project_ids = Project.objects.for_account_with_deleted(account).values_list("pk", flat=True)
-    return [project_upload_dir(pk) for pk in project_ids]
-
-
 @transaction.atomic
 def account_delete(*, account: Account, actor: User, confirm_name: str) -> None:
     """The sole member (the Owner) deletes the account and all its data, for good (A5)."""
@@ -306,7 +298,7 @@ def account_delete(*, account: Account, actor: User, confirm_name: str) -> None:
         )
     if confirm_name.strip() != account.name:
         raise ValidationError({"confirm_name": "Type the account's name exactly to confirm."})
-    folders = _project_upload_dirs(account)
+    account_deleting.send(sender=Account, account=account)
     account_id, name = account.pk, account.name
     # Every row of the account goes with it, its audit log included: what is
     # left is this line in the server log.
@@ -314,4 +306,3 @@ def account_delete(*, account: Account, actor: User, confirm_name: str) -> None:
     logging.getLogger("accounts").info(
         "Account %s (%s) deleted by user %s", account_id, name, actor.pk
     )
-    transaction.on_commit(lambda: [shutil.rmtree(folder, ignore_errors=True) for folder in folders])

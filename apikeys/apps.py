@@ -1,13 +1,20 @@
 from django.apps import AppConfig
 
+from accounts.plans import Resource, register_usage_counter
+from projects.signals import project_deleted
+
 
 class ApikeysConfig(AppConfig):
     name = "apikeys"
 
     def ready(self):
-        from accounts.plans import Resource, register_usage_counter
+        # Here, not at the top: these modules import models, which need the app registry.
+        from apikeys import receivers
         from apikeys.models import ApiKey
 
         register_usage_counter(
             Resource.API_KEYS, lambda account: ApiKey.objects.for_account(account).count()
+        )
+        project_deleted.connect(
+            receivers.project_keys_revoke, dispatch_uid="apikeys.project_keys_revoke"
         )

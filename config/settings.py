@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "projects",
     "apikeys",
     "reporting",
+    "transcripts",
     "console",
 ]
 
@@ -190,9 +191,9 @@ STORAGES = {
 MEDIA_ROOT = Path(env("MEDIA_ROOT", VAR_DIR / "media"))
 
 # The /v2 API: uploads larger than this get 413; the engine that transcribes
-# (a class with `name` and `transcribe(path, language_code=...)`, see projects/engines.py).
+# (a class with `name` and `transcribe(path, language_code=...)`, see transcripts/engines.py).
 API_MAX_UPLOAD_BYTES = env_int("API_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
-TRANSCRIPTION_ENGINE = env("TRANSCRIPTION_ENGINE", "projects.engines.PocketsphinxEngine")
+TRANSCRIPTION_ENGINE = env("TRANSCRIPTION_ENGINE", "transcripts.engines.PocketsphinxEngine")
 # A transcript still processing after max(this, 4 x its audio length) seconds
 # is moved to error by the beat task.
 TRANSCRIPT_MIN_TIMEOUT = env_int("TRANSCRIPT_MIN_TIMEOUT", 15 * 60)
@@ -223,7 +224,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The one place for periodic work.
 CELERY_BEAT_SCHEDULE = {
     "transcripts-expire-stuck": {
-        "task": "projects.tasks.expire_stuck_transcripts",
+        "task": "transcripts.tasks.expire_stuck_transcripts",
         "schedule": 60.0,
     },
     "usage-aggregate": {

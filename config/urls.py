@@ -12,13 +12,13 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("members/", include("members.urls")),
     path("projects/", include("projects.urls")),
-    path("projects/<int:project_id>/transcripts/", include("projects.transcript_urls")),
+    path("projects/<int:project_id>/transcripts/", include("transcripts.urls")),
     path("keys/", include("apikeys.urls")),
     path("reporting/", include("reporting.urls")),
     path("auth/", include("allauth.urls")),
     path("support/", admin.site.urls),
     path("health", health, name="health"),
     # Key- or token-authenticated, no trailing slash, never a redirect.
-    path("", include("projects.api_urls")),
+    path("", include("transcripts.api_urls")),
     path("", include("reporting.api_urls")),
 ]

@@ -12,14 +12,3 @@ class ProjectNameForm(forms.Form):
             "max_length": "Use at most %(limit_value)d characters for the project's name.",
         },
     )
-
-
-class TranscribeForm(forms.Form):
-    audio = forms.FileField(
-        label="Audio file",
-        help_text="A WAV recording of English speech.",
-        error_messages={
-            "required": "Choose an audio file to transcribe.",
-            "empty": "The file is empty.",
-        },
-    )

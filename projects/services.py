@@ -10,6 +10,7 @@ from accounts.permissions import Action
 from accounts.plans import Resource
 from accounts.services import check_limit, ensure_can, locked_account
 from projects.models import Project
+from projects.signals import project_deleted
 
 
 def _clean_name(name: str) -> str:
@@ -86,20 +87,19 @@ def project_rename(*, account: Account, actor: User, project: Project, name: str
 @transaction.atomic
 def project_delete(*, account: Account, actor: User, project: Project) -> None:
     """Delete a project: its keys stop working at once; its name stays for reports (P4)."""
-    from apikeys.models import ApiKey
-
     ensure_can(actor=actor, account=account, action=Action.MANAGE_PROJECTS)
     account = locked_account(account)
     project = _live_project(account, project)
     now = timezone.now()
 
-    # Keys first: from this commit on they no longer authenticate.
-    deleted_keys = ApiKey.objects.for_project(project).update(deleted_at=now)
-
-    # Uploads, transcripts and (once committed) their files go with the project.
-    from projects.transcripts import project_transcripts_purge
-
-    project_transcripts_purge(project=project)
+    # The apps above remove what hangs off the project in this transaction: its
+    # keys (from this commit on they no longer authenticate), its uploads,
+    # transcripts and (once committed) their files.
+    metadata = {}
+    for _receiver, facts in project_deleted.send(
+        sender=Project, project=project, actor=actor, deleted_at=now
+    ):
+        metadata.update(facts or {})
 
     project.deleted_at = now
     project.save(update_fields=["deleted_at"])
@@ -109,5 +109,5 @@ def project_delete(*, account: Account, actor: User, project: Project) -> None:
         action="project.delete",
         target=project,
         target_label=project.name,
-        metadata={"api_keys_deleted": deleted_keys},
+        metadata=metadata,
     )

@@ -94,6 +94,6 @@ def eager_celery(settings):
 @pytest.fixture(scope="session")
 def speech_wav(tmp_path_factory) -> Path:
     """A WAV of clear English speech, made once per run."""
-    from tests.projects.api_support import espeak
+    from tests.transcripts.api_support import espeak
 
     return espeak(tmp_path_factory.mktemp("speech") / "speech.wav")

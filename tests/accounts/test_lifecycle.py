@@ -219,7 +219,7 @@ def test_deletion_removes_projects_keys_uploads_transcripts_usage_and_files(
     from apikeys.services import apikey_create
     from projects.services import project_create, project_delete
     from reporting.services import usage_aggregate, usage_event_record
-    from tests.projects.api_support import stored_transcript
+    from tests.transcripts.api_support import stored_transcript
 
     settings.MEDIA_ROOT = tmp_path / "media"
     owner = account_with_owner(name="Full House")
@@ -243,7 +243,7 @@ def test_deletion_removes_projects_keys_uploads_transcripts_usage_and_files(
     usage_aggregate()
     project_delete(account=account, actor=user, project=gone)
     before = _rows_of(account.pk)
-    assert {"projects.Project", "apikeys.ApiKey", "projects.Transcript"} <= set(before)
+    assert {"projects.Project", "apikeys.ApiKey", "transcripts.Transcript"} <= set(before)
     assert {"reporting.UsageEvent", "reporting.UsageRollup"} <= set(before)
 
     client = login_client(user, account)

@@ -228,7 +228,7 @@ def test_unknown_rows_are_404(clients, pk):
 def test_a_member_leaves_the_account_and_their_key_keeps_working(team, clients):
     from apikeys.auth import authenticate
     from projects.models import Project
-    from tests.projects.api_support import make_key
+    from tests.transcripts.api_support import make_key
 
     project = Project.objects.create(account=team.account, name="Production")
     api_key, secret = make_key(project)

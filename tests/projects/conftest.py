@@ -1,7 +1,6 @@
 import pytest
 
 from projects.models import Project
-from tests.projects.api_support import build_api_world
 
 
 @pytest.fixture
@@ -12,11 +11,6 @@ def make_project(team):
         return Project.objects.create(account=account or team.account, name=name)
 
     return make
-
-
-@pytest.fixture
-def api_world(team):
-    return build_api_world(team)
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,6 @@ import logging
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from functools import wraps
-from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
@@ -20,9 +19,16 @@ from django.urls import Resolver404, resolve, reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from apikeys.auth import KeyAuthError, authenticate
-from projects import transcripts
-from projects.models import Transcript
-from projects.transcripts import DELETED_AUDIO_URL, DELETED_TEXT, ApiError
+from transcripts import selectors, services, storage
+from transcripts.errors import (
+    InvalidRequest,
+    NotFound,
+    TooLarge,
+    TranscriptError,
+    UploadInaccessible,
+)
+from transcripts.models import Transcript
+from transcripts.services import DELETED_AUDIO_URL, DELETED_TEXT
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +38,25 @@ LIST_MAX_LIMIT = 200
 NOT_FOUND = "Transcript not found"
 
 
+# The one place where what the services refuse becomes an HTTP status.
+STATUS_OF = {
+    InvalidRequest: 400,
+    UploadInaccessible: 403,
+    NotFound: 404,
+    TooLarge: 413,
+}
+
+
+def status_of(error: TranscriptError) -> int:
+    """The HTTP status of a refusal: that of its nearest kind in STATUS_OF, else 400."""
+    for kind in type(error).__mro__:
+        if kind in STATUS_OF:
+            return STATUS_OF[kind]
+    return 400
+
+
 def _error(status: int, message: str) -> JsonResponse:
+    """The reference API's error shape: `{"error": "..."}`."""
     return JsonResponse({"error": message}, status=status)
 
 
@@ -54,8 +78,8 @@ def api_endpoint(*methods):
                     response["Allow"] = ", ".join(methods)
                     return response
                 return view(request, api_key, *args, **kwargs)
-            except ApiError as exc:
-                return _error(exc.status, exc.message)
+            except TranscriptError as exc:
+                return _error(status_of(exc), exc.message)
             except RequestDataTooBig:
                 return _error(413, "The request body is too large.")
             except Exception:
@@ -77,11 +101,11 @@ def _absolute(request, path: str) -> str:
     return request.build_absolute_uri(path)
 
 
-def _parse_uuid(value: str, message: str, status: int = 400):
+def _parse_uuid(value: str, message: str, invalid=InvalidRequest):
     try:
         return uuid.UUID(value)
     except (ValueError, TypeError, AttributeError):
-        raise ApiError(message, status=status) from None
+        raise invalid(message) from None
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -113,15 +137,13 @@ def transcript_json(transcript: Transcript) -> dict:
 def upload(request, api_key):
     """`POST /v2/upload`: the raw file bytes are the body."""
     if request.content_type == "multipart/form-data":
-        raise ApiError("Send the file's raw bytes as the body, not a multipart form.")
+        raise InvalidRequest("Send the file's raw bytes as the body, not a multipart form.")
     try:
         content_length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         content_length = None
     # Streamed from the request itself: `request.body` would hold the whole file in memory.
-    stored = transcripts.upload_create(
-        api_key=api_key, stream=request, content_length=content_length
-    )
+    stored = services.upload_create(api_key=api_key, stream=request, content_length=content_length)
     url = _absolute(request, reverse("v2:upload_file", kwargs={"upload_id": str(stored.id)}))
     return JsonResponse({"upload_url": url})
 
@@ -129,15 +151,14 @@ def upload(request, api_key):
 @api_endpoint("GET")
 def upload_file(request, api_key, upload_id):
     """`GET /v2/upload/{id}`: the uploaded file, for keys of its project only."""
-    parsed = _parse_uuid(upload_id, "Upload not found", status=404)
-    stored = transcripts.upload_for_key(api_key=api_key, upload_id=parsed)
+    parsed = _parse_uuid(upload_id, "Upload not found", NotFound)
+    stored = selectors.upload_for_key(api_key=api_key, upload_id=parsed)
     if stored is None or not stored.path:
-        raise ApiError("Upload not found", status=404)
-    path = Path(settings.MEDIA_ROOT) / stored.path
+        raise NotFound("Upload not found")
     try:
-        handle = open(path, "rb")  # noqa: SIM115 (FileResponse closes it)
+        handle = storage.open_file(stored.path)  # FileResponse closes it
     except FileNotFoundError:
-        raise ApiError("Upload not found", status=404) from None
+        raise NotFound("Upload not found") from None
     return FileResponse(handle, content_type="application/octet-stream")
 
 
@@ -151,28 +172,32 @@ def transcripts_view(request, api_key):
 @api_endpoint("GET", "DELETE")
 def transcript_view(request, api_key, transcript_id):
     parsed = _parse_uuid(transcript_id, f"Invalid transcript id {transcript_id!r}: ids are UUIDs.")
-    transcript = transcripts.transcript_for_key(api_key=api_key, transcript_id=parsed)
+    transcript = selectors.transcript_for_key(api_key=api_key, transcript_id=parsed)
     if transcript is None:
-        raise ApiError(NOT_FOUND, status=404)
+        raise NotFound(NOT_FOUND)
     if request.method == "DELETE":
-        transcript = transcripts.transcript_delete(api_key=api_key, transcript=transcript)
+        transcript = services.transcript_delete(api_key=api_key, transcript=transcript)
     return JsonResponse(transcript_json(transcript))
 
 
 def _json_object(request) -> dict:
     if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        raise ApiError("Send a JSON object with Content-Type: application/json.")
+        raise InvalidRequest("Send a JSON object with Content-Type: application/json.")
     raw = request.body
     if not raw.strip():
-        raise ApiError('Send a JSON object in the body, for example {"audio_url": "<upload_url>"}.')
+        raise InvalidRequest(
+            'Send a JSON object in the body, for example {"audio_url": "<upload_url>"}.'
+        )
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(f"The body is not valid JSON: {exc}.") from None
+        raise InvalidRequest(f"The body is not valid JSON: {exc}.") from None
     except RecursionError:
-        raise ApiError("The body's JSON is nested too deeply.") from None
+        raise InvalidRequest("The body's JSON is nested too deeply.") from None
     if not isinstance(data, dict):
-        raise ApiError('The body must be a JSON object, for example {"audio_url": "<upload_url>"}.')
+        raise InvalidRequest(
+            'The body must be a JSON object, for example {"audio_url": "<upload_url>"}.'
+        )
     return data
 
 
@@ -180,16 +205,16 @@ def _create(request, api_key):
     data = _json_object(request)
     audio_url = data.get("audio_url")
     if not isinstance(audio_url, str) or not audio_url.strip():
-        raise ApiError("audio_url is required: the upload_url returned by POST /v2/upload.")
+        raise InvalidRequest("audio_url is required: the upload_url returned by POST /v2/upload.")
     audio_url = audio_url.strip()
     speech_model = data.get("speech_model")
     if speech_model is not None and speech_model not in SPEECH_MODELS:
-        raise ApiError(f"speech_model must be null or one of {', '.join(SPEECH_MODELS)}.")
+        raise InvalidRequest(f"speech_model must be null or one of {', '.join(SPEECH_MODELS)}.")
     language_code = data.get("language_code") or "en_us"
     if not isinstance(language_code, str) or len(language_code) > 16:
-        raise ApiError("language_code must be a language code such as en_us.")
+        raise InvalidRequest("language_code must be a language code such as en_us.")
     stored = _upload_from_url(request, api_key, audio_url)
-    transcript = transcripts.transcript_create(
+    transcript = services.transcript_create(
         api_key=api_key,
         upload=stored,
         audio_url=audio_url,
@@ -201,7 +226,7 @@ def _create(request, api_key):
 
 def _upload_from_url(request, api_key, audio_url: str):
     """The upload an `audio_url` names, if it is one of this server's upload URLs."""
-    remote = ApiError(
+    remote = InvalidRequest(
         "audio_url must be an upload_url returned by POST /v2/upload on this server: "
         "this server does not fetch remote URLs."
     )
@@ -217,12 +242,12 @@ def _upload_from_url(request, api_key, audio_url: str):
         raise remote from None
     if match.view_name != "v2:upload_file":
         raise remote
-    forbidden = ApiError("Cannot access uploaded file", status=403)
+    forbidden = UploadInaccessible("Cannot access uploaded file")
     try:
         upload_id = uuid.UUID(match.kwargs["upload_id"])
     except ValueError:
         raise forbidden from None
-    stored = transcripts.upload_for_key(api_key=api_key, upload_id=upload_id)
+    stored = selectors.upload_for_key(api_key=api_key, upload_id=upload_id)
     # SECURITY: another project's upload and a missing one get the same answer (P3).
     if stored is None:
         raise forbidden
@@ -237,14 +262,14 @@ def _list(request, api_key):
     except ValueError:
         limit = 0
     if not 1 <= limit <= LIST_MAX_LIMIT:
-        raise ApiError(f"limit must be a whole number from 1 to {LIST_MAX_LIMIT}.")
+        raise InvalidRequest(f"limit must be a whole number from 1 to {LIST_MAX_LIMIT}.")
     # SECURITY: the list starts from the key's project.
     rows = Transcript.objects.for_project(api_key.project)
     kept = {"limit": limit}
     status = params.get("status")
     if status:
         if status not in Transcript.Status.values:
-            raise ApiError(f"status must be one of {', '.join(Transcript.Status.values)}.")
+            raise InvalidRequest(f"status must be one of {', '.join(Transcript.Status.values)}.")
         rows = rows.filter(status=status)
         kept["status"] = status
     created_on = params.get("created_on")
@@ -254,19 +279,19 @@ def _list(request, api_key):
             start = datetime.combine(day, time.min, tzinfo=UTC)
             end = start + timedelta(days=1)
         except (ValueError, OverflowError):
-            raise ApiError("created_on must be a date such as 2026-01-31.") from None
+            raise InvalidRequest("created_on must be a date such as 2026-01-31.") from None
         rows = rows.filter(created_at__gte=start, created_at__lt=end)
         kept["created_on"] = created_on
     before_id, after_id = params.get("before_id"), params.get("after_id")
     if before_id and after_id:
-        raise ApiError("Use before_id or after_id, not both.")
+        raise InvalidRequest("Use before_id or after_id, not both.")
     page_rows = rows
     if before_id or after_id:
         name = "before_id" if before_id else "after_id"
         cursor_id = _parse_uuid(before_id or after_id, f"{name} must be a transcript id (a UUID).")
         cursor = Transcript.objects.for_project(api_key.project).filter(pk=cursor_id).first()
         if cursor is None:
-            raise ApiError(f"{name} does not name a transcript of this project.")
+            raise InvalidRequest(f"{name} does not name a transcript of this project.")
         older = Q(created_at__lt=cursor.created_at) | Q(
             created_at=cursor.created_at, id__lt=cursor.id
         )

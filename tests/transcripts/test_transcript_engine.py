@@ -5,9 +5,9 @@ from array import array
 
 import pytest
 
-from projects.audio import AudioError, pcm16k_chunks, probe
-from projects.engines import PocketsphinxEngine, get_engine
-from tests.projects.api_support import HEARD, espeak, rewrite_wav
+from tests.transcripts.api_support import HEARD, espeak, rewrite_wav
+from transcripts.audio import AudioError, pcm16k_chunks, probe
+from transcripts.engines import PocketsphinxEngine, get_engine
 
 
 def _duration(path) -> float:

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from projects import api
+from transcripts import api
 
 app_name = "v2"
 

@@ -9,10 +9,10 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from projects import tasks
-from projects.models import Transcript, Upload
 from reporting.models import UsageEvent
-from tests.projects.api_support import HEARD, stored_transcript, stored_upload
+from tests.transcripts.api_support import HEARD, stored_transcript, stored_upload
+from transcripts import tasks
+from transcripts.models import Transcript, Upload
 
 pytestmark = pytest.mark.django_db
 
@@ -146,8 +146,8 @@ def test_the_watchdog_moves_stuck_transcripts_to_error_and_the_file_can_be_retri
     assert running.status == "processing"
     assert not UsageEvent.objects.exists()
     # The worker's late result does not overwrite the error.
-    from projects.engines import Result
-    from projects.transcripts import _finish
+    from transcripts.engines import Result
+    from transcripts.tasks import _finish
 
     _finish(stuck.pk, result=Result(text="late", duration=1.0))
     stuck.refresh_from_db()
@@ -169,11 +169,11 @@ def test_the_watchdog_moves_stuck_transcripts_to_error_and_the_file_can_be_retri
 
 def test_the_watchdog_is_on_the_beat_schedule():
     tasks_scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert "projects.tasks.expire_stuck_transcripts" in tasks_scheduled
+    assert "transcripts.tasks.expire_stuck_transcripts" in tasks_scheduled
 
 
 def test_a_claimed_transcript_gets_a_deadline_that_grows_with_the_audio(api_world, speech_wav):
-    from projects.transcripts import _deadline
+    from transcripts.tasks import _deadline
 
     start = timezone.now()
     assert _deadline(start, 10) == start + timedelta(seconds=settings.TRANSCRIPT_MIN_TIMEOUT)

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from django.conf import settings
 
-from projects.models import Upload
+from transcripts.models import Upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
-from tests.projects.api_support import stored_transcript
+from tests.transcripts.api_support import stored_transcript
 
 pytestmark = pytest.mark.django_db
 

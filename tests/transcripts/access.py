@@ -66,7 +66,8 @@ ROWS = {
 
 
 def world(team):
-    from projects.models import Project, Transcript, Upload
+    from projects.models import Project
+    from transcripts.models import Transcript, Upload
 
     project = Project.objects.create(account=team.account, name="Transcripts matrix")
     # Rows only: the matrix reads no file.

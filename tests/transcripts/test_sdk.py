@@ -5,9 +5,9 @@ import pytest
 from django.utils import timezone
 
 from apikeys.models import ApiKey
-from projects.models import Transcript
 from reporting.models import UsageEvent
-from tests.projects.api_support import HEARD
+from tests.transcripts.api_support import HEARD
+from transcripts.models import Transcript
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

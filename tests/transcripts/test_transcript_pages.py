@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from apikeys.models import ApiKey
-from projects.models import Transcript
-from tests.projects.api_support import stored_transcript
+from tests.transcripts.api_support import stored_transcript
+from transcripts.models import Transcript
 
 pytestmark = pytest.mark.django_db
 

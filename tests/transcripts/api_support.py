@@ -124,7 +124,7 @@ def stored_upload(project, api_key=None, content=b"RIFF-not-really-audio"):
 
     from django.conf import settings
 
-    from projects.models import Upload
+    from transcripts.models import Upload
 
     upload_id = uuid.uuid4()
     relative = f"uploads/{project.pk}/{upload_id}"
@@ -138,7 +138,7 @@ def stored_upload(project, api_key=None, content=b"RIFF-not-really-audio"):
 
 def stored_transcript(project, api_key=None, *, status="completed", text="hello there", **fields):
     """A transcript of `project` in the given state, with its upload."""
-    from projects.models import Transcript
+    from transcripts.models import Transcript
 
     upload = stored_upload(project, api_key)
     finished = status in ("completed", "error")

@@ -11,9 +11,9 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from projects.models import Transcript, Upload
 from tests.conftest import login_client
-from tests.projects.api_support import make_key, stored_transcript
+from tests.transcripts.api_support import make_key, stored_transcript
+from transcripts.models import Transcript, Upload
 
 pytestmark = pytest.mark.django_db
 
@@ -112,7 +112,9 @@ def test_a_file_over_the_size_cap_gets_413_and_leaves_nothing(client, api_world,
 def test_the_size_cap_counts_the_bytes_read_not_only_the_announced_length(
     client, api_world, settings
 ):
-    from projects.transcripts import ApiError, upload_create
+    from transcripts.api import status_of
+    from transcripts.errors import TranscriptError
+    from transcripts.services import upload_create
 
     settings.API_MAX_UPLOAD_BYTES = 10
 
@@ -123,9 +125,9 @@ def test_the_size_cap_counts_the_bytes_read_not_only_the_announced_length(
         def read(self, size):
             return self.parts.pop(0) if self.parts else b""
 
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(TranscriptError) as caught:
         upload_create(api_key=api_world.key, stream=Stream(), content_length=None)
-    assert caught.value.status == 413
+    assert status_of(caught.value) == 413
     assert not Upload.objects.exists()
     assert not [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
 

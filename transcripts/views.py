@@ -8,9 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from accounts.permissions import Action, requires
-from projects import transcripts
-from projects.forms import TranscribeForm
-from projects.models import Project, Transcript
+from projects.models import Project
+from transcripts import services
+from transcripts.errors import TranscriptError
+from transcripts.forms import TranscribeForm
+from transcripts.models import Transcript
 
 PAGE_SIZE = 25
 
@@ -47,7 +49,7 @@ def list_view(request, project_id):
     in_progress = any(
         t.status in (Transcript.Status.QUEUED, Transcript.Status.PROCESSING) for t in page
     )
-    template = "projects/transcripts/list.html"
+    template = "transcripts/list.html"
     if request.htmx:
         template += "#rows"
     return render(
@@ -81,12 +83,12 @@ def create(request, project_id):
     refused = ""
     if request.method == "POST" and _too_large(request):
         # Refused before Django reads the body into temporary files.
-        refused = transcripts.too_large().message
+        refused = services.too_large().message
     elif request.method == "POST":
         form = TranscribeForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                transcript = transcripts.console_transcribe(
+                transcript = services.console_transcribe(
                     account=request.account,
                     actor=request.user,
                     project=project,
@@ -95,7 +97,7 @@ def create(request, project_id):
                         reverse("v2:upload_file", kwargs={"upload_id": str(upload.pk)})
                     ),
                 )
-            except transcripts.ApiError as error:
+            except TranscriptError as error:
                 form.add_error("audio", error.message)
             except ValidationError as error:
                 form.add_error(None, error)
@@ -104,7 +106,7 @@ def create(request, project_id):
                 return redirect("transcripts:detail", project.pk, transcript.pk)
     return render(
         request,
-        "projects/transcripts/create.html",
+        "transcripts/create.html",
         {
             "nav": "projects",
             "project": project,
@@ -120,7 +122,7 @@ def create(request, project_id):
 def detail(request, project_id, transcript_id):
     project = _project(request, project_id)
     transcript = _transcript(request, project, transcript_id)
-    template = "projects/transcripts/detail.html"
+    template = "transcripts/detail.html"
     if request.htmx:  # the page refreshing itself until the transcript is done
         template += "#body"
     return render(
@@ -135,16 +137,16 @@ def delete(request, project_id, transcript_id):
     transcript = _transcript(request, project, transcript_id)
     if request.method == "POST":
         try:
-            transcripts.console_transcript_delete(
+            services.console_transcript_delete(
                 account=request.account, actor=request.user, transcript=transcript
             )
-        except transcripts.ApiError as error:
+        except TranscriptError as error:
             messages.error(request, error.message)
         else:
             messages.success(request, "Deleted the transcript's text and audio.")
         return redirect("transcripts:detail", project.pk, transcript.pk)
     return render(
         request,
-        "projects/transcripts/delete.html",
+        "transcripts/delete.html",
         {"nav": "projects", "project": project, "transcript": transcript},
     )

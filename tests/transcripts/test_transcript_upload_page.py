@@ -8,9 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from accounts.models import AuditEvent
-from projects.models import Transcript, Upload
 from reporting.models import UsageEvent
-from tests.projects.api_support import HEARD, stored_transcript
+from tests.transcripts.api_support import HEARD, stored_transcript
+from transcripts.models import Transcript, Upload
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 
 An engine is a class with a `name` (reported as `speech_model_used` and as the
 model in usage reports) and `transcribe(path, *, language_code) -> Result`.
-It raises `projects.audio.AudioError` for a file it cannot read. A stronger
+It raises `transcripts.audio.AudioError` for a file it cannot read. A stronger
 engine (for example faster-whisper given a local model path) plugs in the same
 way without becoming a default dependency.
 """
@@ -15,7 +15,7 @@ from typing import Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from projects.audio import TARGET_RATE, AudioError, pcm16k_chunks, probe
+from transcripts.audio import TARGET_RATE, AudioError, pcm16k_chunks, probe
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,33 @@
+"""What uploads and transcripts refuse, in the domain's words; `transcripts.api` maps them to HTTP."""
+
+
+class TranscriptError(Exception):
+    """A request for an upload or transcript that is refused; `message` is shown to the caller."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidRequest(TranscriptError):
+    """The request is malformed or asks for something this server does not do."""
+
+
+class UnsupportedLanguage(InvalidRequest):
+    """The engine does not transcribe this language."""
+
+
+class NotFinished(InvalidRequest):
+    """The transcript is still queued or processing, so it cannot be deleted yet."""
+
+
+class NotFound(TranscriptError):
+    """No such upload or transcript in the caller's project (another project's counts as none)."""
+
+
+class UploadInaccessible(TranscriptError):
+    """The upload named is not one the caller's project may use (P3)."""
+
+
+class TooLarge(TranscriptError):
+    """The file is larger than this server accepts."""

@@ -1,0 +1,108 @@
+import uuid
+
+from django.db import models
+
+
+class Upload(models.Model):
+    """A file sent to `POST /v2/upload`, usable only by keys of its project (P3)."""
+
+    # The public id, part of the upload URL: unguessable, unlike a sequence.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="uploads"
+    )
+    api_key = models.ForeignKey(
+        "apikeys.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The file's name in `default_storage` (transcripts.storage); emptied when it is removed.
+    path = models.CharField(max_length=255, blank=True)
+    size = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        # The table it had when it lived in projects (moved in state only).
+        db_table = "projects_upload"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return str(self.id)
+
+
+class TranscriptQuerySet(models.QuerySet):
+    def for_account(self, account):
+        # SECURITY: tenant scoping for the Transcripts pages starts here.
+        return self.filter(project__account=account, project__deleted_at__isnull=True)
+
+    def for_project(self, project):
+        # SECURITY: every API query starts from the key's project (P2).
+        return self.filter(project=project)
+
+
+class Transcript(models.Model):
+    """A transcription job of an upload, shaped like the reference API's transcript."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        PROCESSING = "processing", "Processing"
+        COMPLETED = "completed", "Completed"
+        ERROR = "error", "Error"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="transcripts"
+    )
+    upload = models.ForeignKey(
+        Upload, null=True, blank=True, on_delete=models.SET_NULL, related_name="transcripts"
+    )
+    api_key = models.ForeignKey(
+        "apikeys.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept apart from the key row so that lists and reports name the key even
+    # after it is gone.
+    api_key_name = models.CharField(max_length=100, blank=True)
+    audio_url = models.CharField(max_length=500)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    language_code = models.CharField(max_length=16, default="en_us")
+    # What the caller asked for (null or one of the reference's names) and the
+    # engine that really ran.
+    speech_model = models.CharField(max_length=20, null=True, blank=True)
+    speech_model_used = models.CharField(max_length=50, blank=True)
+    text = models.TextField(null=True, blank=True)
+    words = models.JSONField(null=True, blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    audio_duration = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    # A transcript still processing after this moment is moved to error.
+    deadline_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TranscriptQuerySet.as_manager()
+
+    class Meta:
+        # The table it had when it lived in projects (moved in state only).
+        db_table = "projects_transcript"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["project", "-created_at"], name="transcript_project_recent"),
+            # The watchdog's queries: only the few unfinished rows, however many finished.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status__in=["queued", "processing"]),
+                name="transcript_unfinished",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.id)
+
+    @property
+    def is_deleted(self):
+        return self.deleted_at is not None
+
+    @property
+    def is_finished(self):
+        return self.status in (self.Status.COMPLETED, self.Status.ERROR)

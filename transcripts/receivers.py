@@ -1,0 +1,17 @@
+"""What transcripts do when something else changes (connected in TranscriptsConfig.ready)."""
+
+from projects.models import Project
+from transcripts.services import project_transcripts_purge
+from transcripts.storage import delete_project_files_on_commit
+
+
+def project_purge(sender, *, project, **kwargs) -> None:
+    """Uploads, transcripts and (once committed) their files go with their project (P4)."""
+    project_transcripts_purge(project=project)
+
+
+def account_files_delete(sender, *, account, **kwargs) -> None:
+    """The database's cascade takes the rows; the files of every project, deleted ones too,
+    go once the account's deletion commits (A5)."""
+    project_ids = Project.objects.for_account_with_deleted(account).values_list("pk", flat=True)
+    delete_project_files_on_commit(list(project_ids))

@@ -1,0 +1,16 @@
+"""Reads of uploads and transcripts for an API key: always inside the key's project (P2, P3)."""
+
+from transcripts.models import Transcript, Upload
+
+
+def upload_for_key(*, api_key, upload_id) -> Upload | None:
+    """The key's project's live upload with this id, or None (also for another project's)."""
+    # SECURITY: uploads are only ever found inside the key's project (P2, P3).
+    return Upload.objects.filter(
+        project_id=api_key.project_id, pk=upload_id, deleted_at__isnull=True
+    ).first()
+
+
+def transcript_for_key(*, api_key, transcript_id) -> Transcript | None:
+    # SECURITY: another project's transcript is None, exactly like a missing one (P2).
+    return Transcript.objects.for_project(api_key.project).filter(pk=transcript_id).first()

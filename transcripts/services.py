@@ -1,0 +1,225 @@
+"""Uploads and transcripts: the state changes behind the /v2 API and the Transcripts pages.
+
+Every function here starts from an API key's project (P2, P3) or the console's
+account; none looks an upload or transcript up by id alone. The worker's side
+(running a transcription, the watchdog) is in `transcripts.tasks`.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.audit import audit_log
+from accounts.permissions import Action
+from accounts.services import ensure_can
+from projects.models import Project
+from transcripts import storage
+from transcripts.engines import get_engine
+from transcripts.errors import (
+    InvalidRequest,
+    NotFinished,
+    TooLarge,
+    UnsupportedLanguage,
+    UploadInaccessible,
+)
+from transcripts.models import Transcript, Upload
+from transcripts.tasks import transcription_enqueue
+
+# What the reference API shows in place of a deleted transcript's content.
+DELETED_TEXT = "Deleted by user."
+DELETED_AUDIO_URL = "http://deleted_by_user"
+
+
+def too_large() -> TooLarge:
+    limit = settings.API_MAX_UPLOAD_BYTES
+    return TooLarge(
+        f"The file is larger than this server accepts ({limit // (1024 * 1024)} MB at most)."
+    )
+
+
+def upload_create(*, api_key, stream, content_length: int | None) -> Upload:
+    """Store a request body in the key's project, reading it in chunks (never whole)."""
+    return _store_upload(
+        project_id=api_key.project_id, api_key=api_key, stream=stream, content_length=content_length
+    )
+
+
+def _store_upload(*, project_id, api_key, stream, content_length: int | None) -> Upload:
+    limit = settings.API_MAX_UPLOAD_BYTES
+    if content_length is not None and content_length > limit:
+        raise too_large()
+    upload_id = uuid.uuid4()
+    name = storage.upload_name(project_id, upload_id)
+    size = storage.save_stream(name, stream, limit=limit, too_large=too_large)
+    try:
+        if size == 0:
+            raise InvalidRequest(
+                "The request body is empty: send the audio file's bytes as the body "
+                "(not a multipart form)."
+            )
+        return Upload.objects.create(
+            id=upload_id, project_id=project_id, api_key=api_key, path=name, size=size
+        )
+    except BaseException:
+        storage.delete(name)
+        raise
+
+
+def transcript_create(
+    *,
+    api_key,
+    upload: Upload,
+    audio_url: str,
+    language_code: str,
+    speech_model: str | None,
+) -> Transcript:
+    """Queue the transcription of one of the key's project's uploads."""
+    # SECURITY: P3, checked again here whatever the caller did.
+    if upload.project_id != api_key.project_id or upload.deleted_at is not None:
+        raise UploadInaccessible("Cannot access uploaded file")
+    return _queue(
+        project_id=api_key.project_id,
+        upload=upload,
+        api_key=api_key,
+        audio_url=audio_url,
+        language_code=language_code,
+        speech_model=speech_model,
+    )
+
+
+def _queue(*, project_id, upload, api_key, audio_url, language_code, speech_model) -> Transcript:
+    engine = get_engine()
+    if not engine.supports_language(language_code):
+        raise UnsupportedLanguage(
+            f"language_code {language_code!r} is not supported: this server transcribes English "
+            "(en, en_us, en_uk, en_au)."
+        )
+    with transaction.atomic():
+        transcript = Transcript.objects.create(
+            project_id=project_id,
+            upload=upload,
+            api_key=api_key,
+            api_key_name=api_key.name if api_key else "",
+            audio_url=audio_url,
+            language_code=language_code,
+            speech_model=speech_model,
+            speech_model_used=engine.name,
+        )
+        transaction.on_commit(lambda: transcription_enqueue(transcript.pk))
+    return transcript
+
+
+def console_transcribe(*, account, actor, project: Project, file, upload_url) -> Transcript:
+    """Upload a file from the Transcripts page and queue its transcript, as the API would.
+
+    `upload_url(upload)` gives the absolute URL the transcript names as its audio_url.
+    No API key is involved: the usage is the project's, with no key.
+    """
+    ensure_can(actor=actor, account=account, action=Action.MANAGE_PROJECTS)
+    # SECURITY: only a live project of this account, whatever the caller looked up.
+    project = Project.objects.for_account(account).filter(pk=project.pk).first()
+    if project is None:
+        raise ValidationError("This project has been deleted.")
+    upload = _store_upload(
+        project_id=project.pk, api_key=None, stream=file, content_length=file.size
+    )
+    try:
+        with transaction.atomic():
+            transcript = _queue(
+                project_id=project.pk,
+                upload=upload,
+                api_key=None,
+                audio_url=upload_url(upload),
+                language_code="en_us",
+                speech_model=None,
+            )
+            audit_log(
+                account=account,
+                actor=actor,
+                action="transcript.create",
+                target=transcript,
+                target_label=f"{file.name} in {project.name}",
+                metadata={"project": project.name, "file": file.name[:200], "bytes": upload.size},
+            )
+    except BaseException:
+        storage.delete(upload.path)
+        upload.delete()
+        raise
+    return transcript
+
+
+def transcript_delete(*, api_key, transcript: Transcript) -> Transcript:
+    """Forget a finished transcript's text and its uploaded file; the row stays, marked deleted."""
+    with transaction.atomic():
+        # SECURITY: re-read inside the key's project.
+        transcript = (
+            Transcript.objects.for_project(api_key.project)
+            .select_for_update(of=("self",))
+            .select_related("upload")
+            .get(pk=transcript.pk)
+        )
+        _forget(transcript)
+    return transcript
+
+
+def console_transcript_delete(*, account, actor, transcript: Transcript) -> Transcript:
+    """The same deletion from the Transcripts page (Owners and Admins), audited."""
+    ensure_can(actor=actor, account=account, action=Action.MANAGE_PROJECTS)
+    with transaction.atomic():
+        # SECURITY: re-read inside the account.
+        transcript = (
+            Transcript.objects.for_account(account)
+            .select_for_update(of=("self",))
+            .select_related("upload", "project")
+            .get(pk=transcript.pk)
+        )
+        if transcript.deleted_at is not None:
+            return transcript
+        _forget(transcript)
+        audit_log(
+            account=account,
+            actor=actor,
+            action="transcript.delete",
+            target=transcript,
+            target_label=f"{transcript.pk} in {transcript.project.name}",
+        )
+    return transcript
+
+
+def _forget(transcript: Transcript) -> None:
+    if not transcript.is_finished:
+        raise NotFinished(
+            "This transcript is still being processed: delete it once it is completed "
+            "or has failed."
+        )
+    if transcript.deleted_at is None:
+        transcript.deleted_at = timezone.now()
+        transcript.text = None
+        transcript.words = None
+        transcript.confidence = None
+        transcript.save(update_fields=["deleted_at", "text", "words", "confidence"])
+    upload = transcript.upload
+    if upload is not None and upload.deleted_at is None:
+        _upload_forget(upload)
+
+
+def _upload_forget(upload: Upload) -> None:
+    name = upload.path
+    upload.deleted_at = timezone.now()
+    upload.path = ""
+    upload.save(update_fields=["deleted_at", "path"])
+    if name:
+        storage.delete_on_commit(name)
+
+
+def project_transcripts_purge(*, project: Project) -> None:
+    """Delete a project's uploads and transcripts and, after commit, their files (P4).
+
+    Run by the project's deletion (`projects.signals.project_deleted`), inside its transaction.
+    """
+    Transcript.objects.filter(project=project).delete()
+    Upload.objects.filter(project=project).delete()
+    storage.delete_project_files_on_commit([project.pk])

@@ -1,0 +1,204 @@
+"""The worker's side of transcripts: running a transcription, and the watchdog.
+
+The Celery tasks sit at the bottom; the state changes they make are here too,
+because queueing (`transcripts.services`) sends these tasks and so imports
+this module, never the other way round.
+"""
+
+import logging
+import math
+from contextlib import ExitStack
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from reporting.services import usage_event_record
+from transcripts import storage
+from transcripts.audio import AudioError, probe
+from transcripts.engines import Result, get_engine
+from transcripts.models import Transcript
+
+logger = logging.getLogger(__name__)
+
+# At most this many transcripts are queued again per watchdog run.
+REQUEUE_BATCH = 200
+
+
+def transcription_enqueue(transcript_id) -> None:
+    """Send a queued transcript to the workers; a broker that is down is logged, not raised."""
+    try:
+        transcribe.delay(str(transcript_id))
+    except Exception:
+        # The transcript is committed as queued whatever the broker says; the
+        # watchdog queues it again (transcripts_requeue_waiting).
+        logger.exception("Could not queue transcript %s", transcript_id)
+
+
+def _deadline(started, duration: float):
+    seconds = max(settings.TRANSCRIPT_MIN_TIMEOUT, math.ceil(4 * duration))
+    return started + timedelta(seconds=seconds)
+
+
+def transcript_run(*, transcript_id) -> Transcript | None:
+    """Transcribe a queued transcript: queued -> processing -> completed or error.
+
+    Idempotent: a transcript that is not queued any more is left alone.
+    """
+    now = timezone.now()
+    with ExitStack() as stack:
+        with transaction.atomic():
+            transcript = (
+                Transcript.objects.select_for_update(of=("self",))
+                .select_related("upload")
+                .filter(pk=transcript_id)
+                .first()
+            )
+            if transcript is None or transcript.status != Transcript.Status.QUEUED:
+                return transcript
+            upload = transcript.upload
+            if upload is None or upload.deleted_at is not None or not upload.path:
+                return _fail(transcript, "The uploaded file was deleted before it was transcribed.")
+            try:
+                # The engine reads a local file: the storage's own, or a copy kept until the end.
+                path = stack.enter_context(storage.local_path(upload.path))
+                info = probe(path)
+            except AudioError as exc:
+                return _fail(transcript, str(exc))
+            except OSError:
+                logger.exception("Upload %s is unreadable", upload.pk)
+                return _fail(transcript, "The uploaded file could not be read.")
+            transcript.status = Transcript.Status.PROCESSING
+            transcript.started_at = now
+            transcript.deadline_at = _deadline(now, info.duration)
+            transcript.audio_duration = _whole_seconds(info.duration)
+            transcript.save(update_fields=["status", "started_at", "deadline_at", "audio_duration"])
+        try:
+            result = get_engine().transcribe(path, language_code=transcript.language_code)
+        except AudioError as exc:
+            return _finish(transcript.pk, error=str(exc))
+        except Exception:
+            logger.exception("Transcription of %s failed", transcript.pk)
+            return _finish(transcript.pk, error="The transcription engine failed on this file.")
+    try:
+        return _finish(transcript.pk, result=result)
+    except Exception:
+        # Never leave it processing: completion and its usage event commit together or not at all.
+        logger.exception("Saving transcript %s failed", transcript.pk)
+        return _finish(transcript.pk, error="The transcript could not be saved.")
+
+
+def _whole_seconds(duration: float) -> int:
+    return max(1, round(duration)) if duration > 0 else 0
+
+
+def _fail(transcript: Transcript, message: str) -> Transcript:
+    transcript.status = Transcript.Status.ERROR
+    transcript.error = message
+    transcript.completed_at = timezone.now()
+    transcript.save(update_fields=["status", "error", "completed_at"])
+    return transcript
+
+
+@transaction.atomic
+def _finish(transcript_id, *, result: Result | None = None, error: str = "") -> Transcript | None:
+    transcript = (
+        Transcript.objects.select_for_update(of=("self",))
+        .select_related("project__account", "api_key")
+        .filter(pk=transcript_id)
+        .first()
+    )
+    # Timed out (or its project deleted) while the engine ran: keep what is there.
+    if transcript is None or transcript.status != Transcript.Status.PROCESSING:
+        return transcript
+    if result is None:
+        return _fail(transcript, error)
+    transcript.status = Transcript.Status.COMPLETED
+    transcript.completed_at = timezone.now()
+    transcript.text = result.text
+    transcript.words = [
+        {"text": w.text, "start": w.start, "end": w.end, "confidence": w.confidence}
+        for w in result.words
+    ]
+    transcript.confidence = result.confidence
+    transcript.audio_duration = _whole_seconds(result.duration)
+    transcript.save(
+        update_fields=[
+            "status",
+            "completed_at",
+            "text",
+            "words",
+            "confidence",
+            "audio_duration",
+        ]
+    )
+    _record_usage(transcript)
+    return transcript
+
+
+def _record_usage(transcript: Transcript) -> None:
+    """One usage event per completed transcript (API2); its idempotency key stops doubles."""
+    usage_event_record(
+        account=transcript.project.account,
+        project=transcript.project,
+        api_key=transcript.api_key,
+        product="speech_to_text",
+        model=transcript.speech_model_used,
+        quantity=transcript.audio_duration,
+        occurred_at=transcript.completed_at,
+        idempotency_key=f"transcript:{transcript.pk}",
+    )
+
+
+def transcripts_expire_stuck() -> int:
+    """Move transcripts processing past their deadline (a crashed worker) to error."""
+    now = timezone.now()
+    with transaction.atomic():
+        stuck = list(
+            Transcript.objects.select_for_update(skip_locked=True).filter(
+                status=Transcript.Status.PROCESSING, deadline_at__lt=now
+            )
+        )
+        for transcript in stuck:
+            _fail(
+                transcript,
+                "Transcription did not finish in time. Submit the file again to retry.",
+            )
+    if stuck:
+        logger.warning("Moved %d stuck transcripts to error", len(stuck))
+    return len(stuck)
+
+
+def transcripts_requeue_waiting(*, now=None) -> int:
+    """Queue again the transcripts left waiting: their message was lost (a broker
+    restart) or never sent (the broker was down). Running one twice is harmless:
+    `transcript_run` only starts a transcript that is still queued."""
+    now = now or timezone.now()
+    waited = now - timedelta(seconds=settings.TRANSCRIPT_REQUEUE_AFTER)
+    waiting = list(
+        Transcript.objects.filter(status=Transcript.Status.QUEUED, created_at__lt=waited)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:REQUEUE_BATCH]
+    )
+    for transcript_id in waiting:
+        transcription_enqueue(transcript_id)
+    if waiting:
+        logger.warning("Queued %d waiting transcripts again", len(waiting))
+    return len(waiting)
+
+
+# The Celery tasks
+
+
+@shared_task
+def transcribe(transcript_id: str) -> None:
+    transcript_run(transcript_id=transcript_id)
+
+
+@shared_task
+def expire_stuck_transcripts() -> int:
+    """The watchdog: transcripts stuck processing end in error; those left waiting are queued again."""
+    transcripts_requeue_waiting()
+    return transcripts_expire_stuck()
