@@ -22,7 +22,7 @@ from accounts.forms import (
 from accounts.middleware import select_account
 from accounts.models import AuditEvent, Membership, OwnershipTransferRequest
 from accounts.permissions import Action, requires
-from reporting import billing_selectors
+from reporting.billing import selectors as billing_selectors
 
 
 @login_required

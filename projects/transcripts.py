@@ -397,7 +397,7 @@ def _finish(transcript_id, *, result: Result | None = None, error: str = "") -> 
 
 def _record_usage(transcript: Transcript) -> None:
     """One usage event per completed transcript (API2); its idempotency key stops doubles."""
-    from reporting.services import usage_event_record
+    from reporting.usage.services import usage_event_record
 
     usage_event_record(
         account=transcript.project.account,

@@ -28,7 +28,7 @@ def test_the_dashboard_shows_limits_in_use_and_this_months_spend(team, clients):
     from django.utils import timezone
 
     from projects.models import Project
-    from reporting.services import usage_aggregate, usage_event_record
+    from reporting.usage.services import usage_aggregate, usage_event_record
 
     project = Project.objects.create(account=team.account, name="Production")
     Project.objects.create(account=team.outsider_account, name="Theirs")
