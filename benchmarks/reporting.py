@@ -377,9 +377,9 @@ def measure(args, main, noise, load_seconds):
     from django.test import Client
 
     from accounts.middleware import SESSION_KEY
-    from reporting import selectors
-    from reporting.forms import period_range
-    from reporting.services import usage_aggregate
+    from reporting.usage import selectors
+    from reporting.usage.services import usage_aggregate
+    from reporting.usage.values import period_range
 
     results = {"events": args.events, "load_seconds": load_seconds}
     print("resetting rollups ...", flush=True)
@@ -463,7 +463,7 @@ def measure(args, main, noise, load_seconds):
 
 
 def _filters(account, group):
-    from reporting.forms import DEFAULTS, ReportFilterForm
+    from reporting.usage.forms import DEFAULTS, ReportFilterForm
 
     form = ReportFilterForm({**DEFAULTS, "period": "30d", "group": group, "granularity": "day"})
     assert form.is_valid(), form.errors

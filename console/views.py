@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from accounts.models import Membership
-from reporting import billing_selectors
+from reporting.billing import selectors as billing_selectors
 
 
 @login_required

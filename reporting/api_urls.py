@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reporting import api
+from reporting.usage import api
 
 app_name = "internal"
 

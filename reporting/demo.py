@@ -1,7 +1,7 @@
 """Demo usage for `manage.py seed_demo`: a month of realistic usage for Acme Speech."""
 
-from reporting.services import usage_aggregate
-from reporting.simulate import simulate
+from reporting.usage.services import usage_aggregate
+from reporting.usage.simulate import simulate
 
 DEMO_EVENTS = 3000
 

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-MICROS_PER_DOLLAR = 1_000_000
+from reporting.amounts import MICROS_PER_DOLLAR
 
 SPEECH_TO_TEXT = "speech_to_text"
 STREAMING = "streaming"
@@ -124,20 +124,3 @@ def cost_micros(*, product: str, model: str, unit: str, quantity, at) -> int:
     price = price_for(product, model, unit, at)
     exact = Decimal(quantity) * price.micros_per_unit
     return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-MICROS_PER_CENT = 10_000
-
-
-def cents(micros: int) -> int:
-    """Whole cents, half up (away from zero): the one place money is rounded.
-
-    Reports, invoices, alerts and the ledger's display all round through here,
-    so an invoice's total and the Reporting page's total for its month agree.
-    """
-    return int((Decimal(micros) / MICROS_PER_CENT).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def dollars(micros: int) -> str:
-    """Micro-dollars as a dollar amount with two decimals ("1234.57")."""
-    return str((Decimal(cents(micros)) / 100).quantize(Decimal("0.01")))

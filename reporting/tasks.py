@@ -1,14 +1,19 @@
-"""Background work of reporting (beat schedule in settings). Tasks only call services."""
+"""Background work of reporting (beat schedule in settings). Tasks only call services.
+
+Above the three subjects: aggregating usage is followed by the spend alerts' check.
+"""
 
 from celery import shared_task
 
-from reporting import services
+from reporting.alerts.services import spend_alerts_check
+from reporting.billing.services import autopay_run, invoices_close_due
+from reporting.usage.services import streaming_sessions_expire, usage_aggregate
 
 
 @shared_task
 def aggregate_usage() -> int:
     """Fold new usage events into the hourly rollups, exactly once."""
-    folded = services.usage_aggregate()
+    folded = usage_aggregate()
     if folded:
         # Spend alerts read month-to-date spend: check them as soon as new usage counts.
         check_spend_alerts()
@@ -18,28 +23,22 @@ def aggregate_usage() -> int:
 @shared_task
 def expire_streaming_sessions() -> int:
     """Close streaming sessions open past the maximum duration, billed that maximum."""
-    return services.streaming_sessions_expire()
+    return streaming_sessions_expire()
 
 
 @shared_task
 def check_spend_alerts() -> int:
     """Email each spend alert's recipients once a month when it is crossed (or on pace to be)."""
-    from reporting import alerts
-
-    return alerts.spend_alerts_check()
+    return spend_alerts_check()
 
 
 @shared_task
 def close_invoices() -> int:
     """Close each complete calendar month into an invoice per account; idempotent."""
-    from reporting import billing
-
-    return billing.invoices_close_due()
+    return invoices_close_due()
 
 
 @shared_task
 def autopay_top_ups() -> int:
     """Top up the prepaid balance of accounts whose autopay threshold is crossed."""
-    from reporting import billing
-
-    return billing.autopay_run()
+    return autopay_run()

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from reporting import alert_views, billing_views, views
+from reporting.alerts import views as alert_views
+from reporting.billing import views as billing_views
+from reporting.usage import views
 
 app_name = "reporting"
 

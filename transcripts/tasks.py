@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from reporting.services import usage_event_record
+from reporting.usage.services import usage_event_record
 from transcripts import storage
 from transcripts.audio import AudioError, probe
 from transcripts.engines import Result, get_engine

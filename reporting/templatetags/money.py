@@ -1,8 +1,8 @@
-"""Money in templates: micro-dollars shown as dollars, rounded by `pricing.cents` only."""
+"""Money and audio in templates, rounded by `reporting.amounts` only (as the Reporting page and CSV)."""
 
 from django import template
 
-from reporting import pricing
+from reporting import amounts
 
 register = template.Library()
 
@@ -13,15 +13,16 @@ def dollars(micros) -> str:
     if micros is None or micros == "":
         return ""
     micros = int(micros)
-    text = pricing.dollars(abs(micros))
-    return f"-${text}" if pricing.cents(micros) < 0 else f"${text}"
+    text = amounts.dollars(abs(micros))
+    return f"-${text}" if amounts.cents(micros) < 0 else f"${text}"
 
 
 @register.filter
 def cents_as_dollars(cents) -> str:
-    return dollars(int(cents) * pricing.MICROS_PER_CENT)
+    return dollars(int(cents) * amounts.MICROS_PER_CENT)
 
 
 @register.filter
 def hours(seconds) -> str:
-    return f"{int(seconds or 0) / 3600:,.2f}"
+    """3600 -> "1.00"; half up, as on the Reporting page."""
+    return amounts.hours(int(seconds or 0))

@@ -218,7 +218,7 @@ def test_deletion_removes_projects_keys_uploads_transcripts_usage_and_files(
 
     from apikeys.services import apikey_create
     from projects.services import project_create, project_delete
-    from reporting.services import usage_aggregate, usage_event_record
+    from reporting.usage.services import usage_aggregate, usage_event_record
     from tests.transcripts.api_support import stored_transcript
 
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -4,10 +4,10 @@ import pytest
 from playwright.sync_api import expect
 
 from projects.models import Project
-from reporting.services import usage_aggregate, usage_event_record
+from reporting.usage.services import usage_aggregate, usage_event_record
 from tests.browser.conftest import log_in
 from tests.factories import PASSWORD, account_with_owner
-from tests.reporting.conftest import hours_ago
+from tests.reporting.support import hours_ago
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from projects.models import Project
-from reporting.services import usage_aggregate, usage_event_record
+from reporting.usage.services import usage_aggregate, usage_event_record
 
 pytestmark = pytest.mark.django_db
 

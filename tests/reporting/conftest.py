@@ -2,22 +2,12 @@
 
 import itertools
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from apikeys.models import ApiKey
 from projects.models import Project
-from reporting.services import usage_event_record
-
-_keys = itertools.count(1)
-
-
-def make_key(project, name="Backend key"):
-    n = next(_keys)
-    return ApiKey.objects.create(
-        project=project, name=name, prefix=f"k{n}", digest=f"test-digest-{n}-{project.pk}"
-    )
+from reporting.usage.services import usage_event_record
+from tests.reporting.support import hours_ago, make_key
 
 
 @dataclass
@@ -47,10 +37,6 @@ def usage_world(team):
         other_project=other_project,
         other_key=make_key(other_project, "Their key"),
     )
-
-
-def hours_ago(n: float) -> datetime:
-    return datetime.now(UTC) - timedelta(hours=n)
 
 
 @pytest.fixture

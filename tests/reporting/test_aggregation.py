@@ -20,13 +20,13 @@ from reporting.models import (
     UsageRollup,
     UsageRollupDaily,
 )
-from reporting.services import (
+from reporting.usage.services import (
     _PG_FOLD,
-    NewUsageEvent,
     rollups_rebuild,
     usage_aggregate,
     usage_events_record,
 )
+from reporting.usage.values import NewUsageEvent
 
 BASE = datetime(2026, 6, 1, tzinfo=UTC)
 COMBOS = [

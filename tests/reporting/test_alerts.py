@@ -9,9 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Membership
-from reporting import alerts
+from reporting.alerts import services as alerts
+from reporting.alerts.values import MAX_ALERTS_PER_ACCOUNT
 from reporting.models import SpendAlert, SpendAlertFiring
-from reporting.services import NewUsageEvent, usage_aggregate, usage_events_record
+from reporting.usage.services import usage_aggregate, usage_events_record
+from reporting.usage.values import NewUsageEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -393,8 +395,8 @@ def test_readers_cannot_change_alerts_even_through_the_service(team):
 
 
 def test_an_account_has_at_most_so_many_alerts(team):
-    for _ in range(alerts.MAX_ALERTS_PER_ACCOUNT):
+    for _ in range(MAX_ALERTS_PER_ACCOUNT):
         create(team)
     with pytest.raises(ValidationError, match="at most 50 spend alerts"):
         create(team)
-    assert SpendAlert.objects.count() == alerts.MAX_ALERTS_PER_ACCOUNT
+    assert SpendAlert.objects.count() == MAX_ALERTS_PER_ACCOUNT

@@ -16,8 +16,10 @@ from django.utils import timezone
 
 from accounts.models import Account, AuditEvent
 from accounts.services import account_delete
-from reporting import billing, pricing
-from reporting import billing_selectors as sel
+from reporting.amounts import MICROS_PER_CENT, MICROS_PER_DOLLAR, cents, dollars
+from reporting.billing import selectors as sel
+from reporting.billing import services as billing
+from reporting.billing.values import month_bounds, month_of, previous_month
 from reporting.models import (
     AppendOnly,
     BillingSettings,
@@ -26,11 +28,11 @@ from reporting.models import (
     LedgerEntry,
     UsageEvent,
 )
-from reporting.services import NewUsageEvent, usage_aggregate, usage_events_record
-from reporting.simulate import simulate
-from tests.accounts.test_lifecycle import _rows_of
+from reporting.usage.services import usage_aggregate, usage_events_record
+from reporting.usage.simulate import simulate
+from reporting.usage.values import NewUsageEvent
 from tests.factories import account_with_owner
-from tests.reporting.conftest import make_key
+from tests.reporting.support import make_key, rows_of
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +51,7 @@ MIX = [
 def record_month(account, month: date, *, events=400, seed=1, project=None, prefix="m"):
     """A month of varied usage (fractions of a second, sub-cent costs), plus neighbours' edges."""
     rng = random.Random(seed)
-    start, end = sel.month_bounds(month)
+    start, end = month_bounds(month)
     span = int((end - start).total_seconds())
     batch = []
     for i in range(events):
@@ -86,7 +88,7 @@ def record_month(account, month: date, *, events=400, seed=1, project=None, pref
 
 def page_total(client, month: date) -> str:
     """The Spend total the Reporting page shows for the calendar month."""
-    last_day = sel.month_bounds(month)[1].date() - timedelta(days=1)
+    last_day = month_bounds(month)[1].date() - timedelta(days=1)
     response = client.get(
         reverse("reporting:usage"),
         {
@@ -115,9 +117,9 @@ def test_invoice_total_equals_the_report_total_to_the_cent(team, clients):
     ).aggregate(s=Sum("cost_micros"))["s"]
     assert invoice.total_micros == exact
     # Sub-cent costs make rounding matter: the total is rounded once.
-    assert exact % pricing.MICROS_PER_CENT
-    assert page_total(clients["admin"], SEPTEMBER) == pricing.dollars(exact)
-    assert invoice.total_cents == pricing.cents(exact)
+    assert exact % MICROS_PER_CENT
+    assert page_total(clients["admin"], SEPTEMBER) == dollars(exact)
+    assert invoice.total_cents == cents(exact)
     lines = list(invoice.lines.all())
     assert sum(line.amount_cents for line in lines) == invoice.total_cents
     assert sum(line.amount_micros for line in lines) == exact
@@ -129,7 +131,7 @@ def test_invoice_total_equals_the_report_total_to_the_cent(team, clients):
     detail = clients["owner"].get(reverse("reporting:invoice", args=[invoice.pk]))
     printable = clients["owner"].get(reverse("reporting:invoice_print", args=[invoice.pk]))
     for response in (detail, printable):
-        assert f'id="invoice-total">${pricing.dollars(exact)}<' in response.content.decode()
+        assert f'id="invoice-total">${dollars(exact)}<' in response.content.decode()
 
 
 def test_invoice_of_simulated_usage_equals_the_report(team, clients):
@@ -138,10 +140,10 @@ def test_invoice_of_simulated_usage_equals_the_report(team, clients):
     simulate(accounts=[team.account], events=1500, days=95, seed=11, key_prefix="bill")
     usage_aggregate()
     # The month before last: entirely inside the simulated 95 days, long closed.
-    month = sel.previous_month(sel.previous_month(sel.month_of(timezone.now())))
+    month = previous_month(previous_month(month_of(timezone.now())))
     invoice, _ = billing.invoice_close(account=team.account, month=month)
     assert invoice.total_micros > 0
-    assert page_total(clients["reader"], month) == pricing.dollars(invoice.total_micros)
+    assert page_total(clients["reader"], month) == dollars(invoice.total_micros)
     assert sum(invoice.lines.values_list("amount_cents", flat=True)) == invoice.total_cents
 
 
@@ -173,7 +175,7 @@ def test_the_beat_task_closes_complete_months_once(team):
     assert billing.invoices_close_due(now=datetime(2026, 11, 1, 0, 30, tzinfo=UTC)) == 0
     assert billing.invoices_close_due(now=datetime(2026, 11, 1, 2, tzinfo=UTC)) == 1
     # The real task, now, for another account's usage of the month before last.
-    month = sel.previous_month(sel.previous_month(sel.month_of(timezone.now())))
+    month = previous_month(previous_month(month_of(timezone.now())))
     record_month(team.outsider_account, month, events=5, prefix="real")
     usage_aggregate()
     assert close_invoices.apply().get() >= 1
@@ -185,7 +187,7 @@ def test_usage_recorded_after_a_month_closed_goes_on_one_supplementary_invoice(
     team, clients, django_capture_on_commit_callbacks
 ):
     # The month before last: closable now, and its whole usage reads on the Reporting page.
-    month = sel.previous_month(sel.previous_month(sel.month_of(timezone.now())))
+    month = previous_month(previous_month(month_of(timezone.now())))
     record_month(team.account, month, events=200, seed=3, prefix="first")
     usage_aggregate()
     # The month and its neighbours (record_month's edge events).
@@ -205,17 +207,15 @@ def test_usage_recorded_after_a_month_closed_goes_on_one_supplementary_invoice(
     # ...and the month's invoices add up to the Reporting page's total, to the cent.
     invoices = Invoice.objects.filter(account=team.account, month=month)
     total_cents = sum(invoices.values_list("total_cents", flat=True))
-    assert pricing.dollars(total_cents * pricing.MICROS_PER_CENT) == page_total(
-        clients["reader"], month
-    )
+    assert dollars(total_cents * MICROS_PER_CENT) == page_total(clients["reader"], month)
     assert (
         sum(invoices.values_list("total_micros", flat=True))
         == sel.spend_by_model(
-            account=team.account, start=sel.month_bounds(month)[0], end=sel.month_bounds(month)[1]
+            account=team.account, start=month_bounds(month)[0], end=month_bounds(month)[1]
         ).total_micros
     )
     charges = LedgerEntry.objects.filter(kind="charge", invoice=supplement)
-    assert charges.get().amount_micros == -supplement.total_cents * pricing.MICROS_PER_CENT
+    assert charges.get().amount_micros == -supplement.total_cents * MICROS_PER_CENT
     assert any(
         supplement.number in m.subject and "recorded after its invoice closed" in m.body
         for m in mail.outbox
@@ -226,7 +226,7 @@ def test_usage_recorded_after_a_month_closed_goes_on_one_supplementary_invoice(
 
 def test_a_month_still_being_counted_cannot_be_closed(team):
     with pytest.raises(ValidationError, match="still being counted"):
-        billing.invoice_close(account=team.account, month=sel.month_of(timezone.now()))
+        billing.invoice_close(account=team.account, month=month_of(timezone.now()))
     assert not Invoice.objects.exists()
 
 
@@ -261,8 +261,8 @@ def enable_autopay(team, threshold, amount):
         account=team.account,
         actor=team.admin,
         autopay_enabled=True,
-        threshold_micros=threshold * pricing.MICROS_PER_DOLLAR,
-        amount_micros=amount * pricing.MICROS_PER_DOLLAR,
+        threshold_micros=threshold * MICROS_PER_DOLLAR,
+        amount_micros=amount * MICROS_PER_DOLLAR,
     )
 
 
@@ -289,16 +289,16 @@ def test_autopay_tops_up_below_the_threshold_once(team, django_capture_on_commit
         first = billing.autopay_top_up(account=team.account)
         second = billing.autopay_top_up(account=team.account)
     # From 0: three top-ups of $20 in one entry bring it to $60, above $50.
-    assert first.amount_micros == 60 * pricing.MICROS_PER_DOLLAR
+    assert first.amount_micros == 60 * MICROS_PER_DOLLAR
     assert first.memo == "Autopay: 3 x $20.00"
     assert second is None
     assert mail.outbox[0].to == ["owner@acme.test"]
     record_spend(team.account, 15, "spend-15")
-    assert sel.available_micros(team.account) == 45 * pricing.MICROS_PER_DOLLAR
+    assert sel.available_micros(team.account) == 45 * MICROS_PER_DOLLAR
     assert billing.autopay_top_up(account=team.account).amount_micros == 20_000_000
     assert billing.autopay_top_up(account=team.account) is None
-    assert sel.ledger_balance(team.account) == 80 * pricing.MICROS_PER_DOLLAR
-    assert sel.available_micros(team.account) == 65 * pricing.MICROS_PER_DOLLAR
+    assert sel.ledger_balance(team.account) == 80 * MICROS_PER_DOLLAR
+    assert sel.available_micros(team.account) == 65 * MICROS_PER_DOLLAR
     assert AuditEvent.objects.filter(action="billing.autopay_top_up").count() == 2
 
 
@@ -319,9 +319,9 @@ def test_the_balance_is_exact_through_top_ups_and_charges(team):
     record_month(team.account, SEPTEMBER, events=120)
     usage_aggregate()
     invoice, _ = billing.invoice_close(account=team.account, month=SEPTEMBER)
-    expected = 100 * pricing.MICROS_PER_DOLLAR - invoice.total_cents * pricing.MICROS_PER_CENT
+    expected = 100 * MICROS_PER_DOLLAR - invoice.total_cents * MICROS_PER_CENT
     assert sel.ledger_balance(team.account) == expected
-    assert invoice.charge.amount_micros == -invoice.total_cents * pricing.MICROS_PER_CENT
+    assert invoice.charge.amount_micros == -invoice.total_cents * MICROS_PER_CENT
 
 
 def test_ledger_entries_are_never_changed_or_deleted(team):
@@ -344,8 +344,8 @@ def test_billing_page_shows_plan_owner_email_and_month_to_date(team, clients):
     content = clients["admin"].get(reverse("reporting:billing")).content.decode()
     assert 'id="billing-plan">Contracted<' in content
     assert 'id="billing-email">owner@acme.test<' in content
-    month = sel.month_of(timezone.now())
-    last_day = sel.month_bounds(month)[1].date() - timedelta(days=1)
+    month = month_of(timezone.now())
+    last_day = month_bounds(month)[1].date() - timedelta(days=1)
     report = clients["admin"].get(
         reverse("reporting:usage"),
         {"period": "custom", "start": month, "end": last_day, "group": "none"},
@@ -440,7 +440,7 @@ def test_invoice_pages_list_and_hide_other_accounts(team, clients):
 
 def test_account_deletion_removes_invoices_ledger_and_alerts(django_capture_on_commit_callbacks):
     from accounts.models import Membership
-    from reporting.alerts import spend_alert_create, spend_alerts_check
+    from reporting.alerts.services import spend_alert_create, spend_alerts_check
     from reporting.models import SpendAlert, SpendAlertFiring
 
     owner = account_with_owner(name="Closing Co")
@@ -485,7 +485,7 @@ def test_account_deletion_removes_invoices_ledger_and_alerts(django_capture_on_c
     account_id = account.pk
     with django_capture_on_commit_callbacks(execute=True):
         account_delete(account=account, actor=user, confirm_name="Closing Co")
-    assert _rows_of(account_id) == {}
+    assert rows_of(account_id) == {}
     assert not SpendAlert.recipients.through.objects.exists()
     assert not Account.objects.filter(pk=account_id).exists()
     # Another account's ledger is untouched.

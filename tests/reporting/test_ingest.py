@@ -7,7 +7,11 @@ import pytest
 from django.test import Client
 
 from reporting.models import StreamingSession, UsageEvent, UsageRollup
-from reporting.services import STREAMING_MAX_SECONDS, streaming_sessions_expire, usage_aggregate
+from reporting.usage.services import (
+    STREAMING_MAX_SECONDS,
+    streaming_sessions_expire,
+    usage_aggregate,
+)
 
 TOKEN = "test-service-token"
 URL = "/internal/usage/events"

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from projects.models import Project
 from reporting.models import AggregationState, StreamingSession
-from reporting.services import usage_aggregate
-from tests.reporting.conftest import hours_ago
+from reporting.usage.services import usage_aggregate
+from tests.reporting.support import hours_ago
 
 
 class TableParser(HTMLParser):

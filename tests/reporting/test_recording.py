@@ -4,8 +4,9 @@ import pytest
 
 from reporting import pricing
 from reporting.models import PendingUsage, UsageEvent
-from reporting.services import NewUsageEvent, UsageBatchError, usage_events_record
-from tests.reporting.conftest import hours_ago
+from reporting.usage.services import usage_events_record
+from reporting.usage.values import NewUsageEvent, UsageBatchError
+from tests.reporting.support import hours_ago
 
 
 def test_cost_is_computed_once_in_micro_dollars_and_stored(usage_world, record):
@@ -103,7 +104,7 @@ def test_unknown_model_is_a_clear_error(usage_world):
 
 
 def test_deleting_the_account_deletes_its_usage(usage_world, record):
-    from reporting.services import usage_aggregate
+    from reporting.usage.services import usage_aggregate
 
     record(account=usage_world.account, project=usage_world.production)
     record(account=usage_world.other_account, project=usage_world.other_project)

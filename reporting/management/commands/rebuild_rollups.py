@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Account
-from reporting.services import rollups_rebuild
+from reporting.usage.services import rollups_rebuild
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ import uuid
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Account
-from reporting.simulate import simulate
+from reporting.usage.simulate import simulate
 
 
 class Command(BaseCommand):

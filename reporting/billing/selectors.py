@@ -1,86 +1,24 @@
 """Reads of billing: month spend from the Reporting page's own rollup query, the ledger's balance.
 
-Money is integer micro-dollars; `pricing.cents` is the one place it is rounded.
+Money is integer micro-dollars; `amounts.cents` is the one place it is rounded.
 """
 
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import datetime
 
 from django.db.models import Max, Sum
 from django.utils import timezone
 
-from reporting import pricing
-from reporting.forms import ReportFilters
-from reporting.models import BillingSettings, Invoice, LedgerEntry, SpendAlert, UsageRollup
-from reporting.selectors import rollup_sums
-
-
-def month_of(moment: datetime) -> date:
-    """The first day of `moment`'s calendar month, in UTC."""
-    moment = moment.astimezone(UTC)
-    return date(moment.year, moment.month, 1)
-
-
-def next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
-def previous_month(month: date) -> date:
-    return date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
-
-
-def month_bounds(month: date) -> tuple[datetime, datetime]:
-    """[start, end) of a calendar month in UTC, as the Reporting page's periods use."""
-    end = next_month(month)
-    return (
-        datetime(month.year, month.month, 1, tzinfo=UTC),
-        datetime(end.year, end.month, 1, tzinfo=UTC),
-    )
-
-
-@dataclass
-class SpendLine:
-    product: int
-    model: str
-    seconds: int = 0
-    tokens: int = 0
-    events: int = 0
-    micros: int = 0
-    cents: int = 0
-
-    @property
-    def product_label(self) -> str:
-        return pricing.PRODUCT_LABELS[pricing.PRODUCT_CODES[self.product]]
-
-
-@dataclass
-class Spend:
-    start: datetime
-    end: datetime
-    lines: list[SpendLine] = field(default_factory=list)
-    total_micros: int = 0
-
-    @property
-    def total_cents(self) -> int:
-        return pricing.cents(self.total_micros)
-
-    @property
-    def total(self) -> str:
-        return pricing.dollars(self.total_micros)
-
-
-def allocate_cents(total_cents: int, micros: list[int]) -> list[int]:
-    """Whole cents per line that add up to `total_cents` (largest remainder first).
-
-    Each line is rounded down to a cent, then the cents left go to the lines
-    that lost most; ties go to the earlier line. Lines are never negative here.
-    """
-    floors = [m // pricing.MICROS_PER_CENT for m in micros]
-    left = total_cents - sum(floors)
-    order = sorted(range(len(micros)), key=lambda i: (-(micros[i] % pricing.MICROS_PER_CENT), i))
-    for i in order[: max(0, left)]:
-        floors[i] += 1
-    return floors
+from reporting.billing.models import BillingSettings, Invoice, LedgerEntry
+from reporting.billing.values import (
+    Spend,
+    SpendLine,
+    allocate_cents,
+    month_bounds,
+    month_of,
+)
+from reporting.usage.models import UsageRollup
+from reporting.usage.selectors import rollup_sums
+from reporting.usage.values import ReportFilters
 
 
 def spend_by_model(*, account, start: datetime, end: datetime) -> Spend:
@@ -146,13 +84,3 @@ def ledger_entries(account, limit=20):
 
 def invoices(account):
     return Invoice.objects.for_account(account)
-
-
-def alerts_with_last_fired(account):
-    """The account's alerts, each with `last_fired_at` and its recipients loaded."""
-    return (
-        SpendAlert.objects.for_account(account)
-        .select_related("project")
-        .prefetch_related("recipients__user")
-        .annotate(last_fired_at=Max("firings__fired_at"))
-    )

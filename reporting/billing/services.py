@@ -10,29 +10,33 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts.audit import audit_log
 from accounts.emails import send_on_commit
+from accounts.models import Account
 from accounts.permissions import Action
 from accounts.services import ensure_can, locked_account
-from reporting import billing_selectors as sel
-from reporting import pricing
-from reporting.models import (
-    AggregationState,
-    BillingSettings,
-    Invoice,
-    InvoiceLine,
-    LedgerEntry,
-    UsageRollup,
+from reporting.amounts import MICROS_PER_CENT, dollars
+from reporting.billing.models import BillingSettings, Invoice, InvoiceLine, LedgerEntry
+from reporting.billing.selectors import available_micros, spend_by_model
+from reporting.billing.values import (
+    MAX_AUTOPAY_THRESHOLD,
+    MAX_TOP_UP,
+    MIN_TOP_UP,
+    Spend,
+    SpendLine,
+    allocate_cents,
+    month_bounds,
+    month_of,
+    previous_month,
 )
+from reporting.usage.models import AggregationState, UsageRollup
 
 logger = logging.getLogger(__name__)
 
-DOLLAR = pricing.MICROS_PER_DOLLAR
-MAX_AUTOPAY_THRESHOLD = 50_000 * DOLLAR
-MIN_TOP_UP = 5 * DOLLAR
-MAX_TOP_UP = 50_000 * DOLLAR
 # A month is closed once usage recorded this long after its end has been
 # aggregated: producers that report a little late still land on the invoice.
 INVOICE_GRACE = timedelta(hours=1)
@@ -46,16 +50,13 @@ INVOICE_LOOKBACK_MONTHS = 3
 def _check_autopay(*, enabled: bool, threshold_micros: int, amount_micros: int) -> None:
     errors = {}
     if not 0 <= threshold_micros <= MAX_AUTOPAY_THRESHOLD:
-        errors["threshold"] = (
-            f"Enter a threshold between $0 and ${pricing.dollars(MAX_AUTOPAY_THRESHOLD)}."
-        )
+        errors["threshold"] = f"Enter a threshold between $0 and ${dollars(MAX_AUTOPAY_THRESHOLD)}."
     if enabled and not MIN_TOP_UP <= amount_micros <= MAX_TOP_UP:
         errors["amount"] = (
-            f"Enter a top-up amount between ${pricing.dollars(MIN_TOP_UP)} "
-            f"and ${pricing.dollars(MAX_TOP_UP)}."
+            f"Enter a top-up amount between ${dollars(MIN_TOP_UP)} and ${dollars(MAX_TOP_UP)}."
         )
     elif not 0 <= amount_micros <= MAX_TOP_UP:
-        errors["amount"] = f"Enter a top-up amount of at most ${pricing.dollars(MAX_TOP_UP)}."
+        errors["amount"] = f"Enter a top-up amount of at most ${dollars(MAX_TOP_UP)}."
     if errors:
         raise ValidationError(errors)
 
@@ -73,8 +74,8 @@ def billing_settings_update(
     settings_row, _ = BillingSettings.objects.get_or_create(account=account)
     before = {
         "autopay": settings_row.autopay_enabled,
-        "threshold": pricing.dollars(settings_row.autopay_threshold_micros),
-        "amount": pricing.dollars(settings_row.autopay_amount_micros),
+        "threshold": dollars(settings_row.autopay_threshold_micros),
+        "amount": dollars(settings_row.autopay_amount_micros),
     }
     settings_row.autopay_enabled = autopay_enabled
     settings_row.autopay_threshold_micros = threshold_micros
@@ -82,8 +83,8 @@ def billing_settings_update(
     settings_row.save()
     after = {
         "autopay": autopay_enabled,
-        "threshold": pricing.dollars(threshold_micros),
-        "amount": pricing.dollars(amount_micros),
+        "threshold": dollars(threshold_micros),
+        "amount": dollars(amount_micros),
     }
     changes = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
     if changes:
@@ -112,7 +113,7 @@ def autopay_top_up(*, account) -> LedgerEntry | None:
         )
         if settings_row is None or settings_row.autopay_amount_micros <= 0:
             return None
-        available = sel.available_micros(account)
+        available = available_micros(account)
         threshold = settings_row.autopay_threshold_micros
         if available >= threshold:
             return None
@@ -123,9 +124,9 @@ def autopay_top_up(*, account) -> LedgerEntry | None:
             kind=LedgerEntry.Kind.TOP_UP,
             amount_micros=times * amount,
             memo=(
-                f"Autopay: {times} x ${pricing.dollars(amount)}"
+                f"Autopay: {times} x ${dollars(amount)}"
                 if times > 1
-                else f"Autopay: ${pricing.dollars(amount)}"
+                else f"Autopay: ${dollars(amount)}"
             ),
         )
         audit_log(
@@ -135,16 +136,16 @@ def autopay_top_up(*, account) -> LedgerEntry | None:
             target=entry,
             target_label=entry.memo,
             metadata={
-                "amount": pricing.dollars(entry.amount_micros),
-                "available_before": pricing.dollars(available),
-                "threshold": pricing.dollars(threshold),
+                "amount": dollars(entry.amount_micros),
+                "available_before": dollars(available),
+                "threshold": dollars(threshold),
             },
         )
         send_on_commit(
-            subject=f"{account.name}: prepaid balance topped up by ${pricing.dollars(entry.amount_micros)}",
+            subject=f"{account.name}: prepaid balance topped up by ${dollars(entry.amount_micros)}",
             body=(
                 f"The prepaid balance of {account.name} fell below your autopay threshold "
-                f"of ${pricing.dollars(threshold)}, so ${pricing.dollars(entry.amount_micros)} "
+                f"of ${dollars(threshold)}, so ${dollars(entry.amount_micros)} "
                 "was added. You can change autopay on the Billing page."
             ),
             recipients=[account.billing_email],
@@ -154,8 +155,6 @@ def autopay_top_up(*, account) -> LedgerEntry | None:
 
 def autopay_run() -> int:
     """Check every account with autopay on; return how many were topped up."""
-    from accounts.models import Account
-
     accounts = Account.objects.filter(billing_settings__autopay_enabled=True)
     return sum(1 for account in accounts if autopay_top_up(account=account) is not None)
 
@@ -175,27 +174,27 @@ def closable_until(*, now=None) -> datetime | None:
     return min(now, state.completed_at) - INVOICE_GRACE
 
 
-def _not_yet_invoiced(spend: sel.Spend, invoices: list[Invoice]) -> tuple[list, int, int]:
+def _not_yet_invoiced(spend: Spend, invoices: list[Invoice]) -> tuple[list, int, int]:
     """(lines, micros, cents) of `spend` beyond what the month's `invoices` hold.
 
     Rollups only grow, so each line is the month's sum less what was invoiced.
     The cents are the month's total rounded once less the cents already
     invoiced: the month's invoices add up to the Reporting page's total.
     """
-    invoiced: dict[tuple[int, str], sel.SpendLine] = {}
+    invoiced: dict[tuple[int, str], SpendLine] = {}
     for invoice in invoices:
         for line in invoice.lines.all():
-            seen = invoiced.setdefault((line.product, line.model), sel.SpendLine(0, ""))
+            seen = invoiced.setdefault((line.product, line.model), SpendLine(0, ""))
             seen.seconds += line.seconds
             seen.tokens += line.tokens
             seen.events += line.events
             seen.micros += line.amount_micros
     lines = []
     for line in spend.lines:
-        seen = invoiced.get((line.product, line.model), sel.SpendLine(0, ""))
+        seen = invoiced.get((line.product, line.model), SpendLine(0, ""))
         if line.events > seen.events:
             lines.append(
-                sel.SpendLine(
+                SpendLine(
                     product=line.product,
                     model=line.model,
                     seconds=line.seconds - seen.seconds,
@@ -207,7 +206,7 @@ def _not_yet_invoiced(spend: sel.Spend, invoices: list[Invoice]) -> tuple[list, 
     micros = sum(line.micros for line in lines)
     cents = spend.total_cents - sum(invoice.total_cents for invoice in invoices)
     for line, line_cents in zip(
-        lines, sel.allocate_cents(cents, [line.micros for line in lines]), strict=True
+        lines, allocate_cents(cents, [line.micros for line in lines]), strict=True
     ):
         line.cents = line_cents
     return lines, micros, cents
@@ -217,12 +216,12 @@ def invoice_close(*, account, month: date, now=None) -> tuple[Invoice, bool]:
     """Invoice the account's month; (latest invoice, False) if nothing is left to invoice.
 
     The first invoice of a month holds the exact sum of its rollups, rounded to
-    cents once (`pricing.cents`), as the Reporting page rounds its total for that
+    cents once (`amounts.cents`), as the Reporting page rounds its total for that
     month. Usage of the month recorded after that (a late producer) goes on a
     supplementary invoice, so that the month's invoices add up to that total.
     """
     month = month.replace(day=1)
-    start, end = sel.month_bounds(month)
+    start, end = month_bounds(month)
     until = closable_until(now=now)
     if until is None or end > until:
         raise ValidationError(
@@ -234,7 +233,7 @@ def invoice_close(*, account, month: date, now=None) -> tuple[Invoice, bool]:
         invoices = list(
             Invoice.objects.for_account(account).filter(month=month).prefetch_related("lines")
         )
-        spend = sel.spend_by_model(account=account, start=start, end=end)
+        spend = spend_by_model(account=account, start=start, end=end)
         if invoices:
             lines, total_micros, total_cents = _not_yet_invoiced(spend, invoices)
             if not lines:
@@ -269,7 +268,7 @@ def invoice_close(*, account, month: date, now=None) -> tuple[Invoice, bool]:
             LedgerEntry.objects.create(
                 account=account,
                 kind=LedgerEntry.Kind.CHARGE,
-                amount_micros=-invoice.total_cents * pricing.MICROS_PER_CENT,
+                amount_micros=-invoice.total_cents * MICROS_PER_CENT,
                 invoice=invoice,
                 memo=f"Invoice {invoice.number} ({month:%B %Y})",
             )
@@ -280,7 +279,7 @@ def invoice_close(*, account, month: date, now=None) -> tuple[Invoice, bool]:
             target=invoice,
             metadata={
                 "month": f"{month:%Y-%m}",
-                "total": pricing.dollars(invoice.total_micros),
+                "total": dollars(invoice.total_micros),
                 "supplement": invoice.is_supplement,
             },
         )
@@ -293,7 +292,7 @@ def invoice_close(*, account, month: date, now=None) -> tuple[Invoice, bool]:
             subject=f"{account.name}: invoice {invoice.number} for {month:%B %Y}",
             body=(
                 f"The invoice for {account.name}'s {what} is "
-                f"${pricing.dollars(invoice.total_micros)}. It is on the Billing page."
+                f"${dollars(invoice.total_micros)}. It is on the Billing page."
             ),
             recipients=[invoice.billed_to],
         )
@@ -309,18 +308,13 @@ def invoices_close_due(*, now=None) -> int:
     until = closable_until(now=now)
     if until is None:
         return 0
-    last_month = sel.month_of(until)
-    if sel.month_bounds(last_month)[1] > until:
-        last_month = sel.previous_month(last_month)
+    last_month = month_of(until)
+    if month_bounds(last_month)[1] > until:
+        last_month = previous_month(last_month)
     first_month = last_month
     for _ in range(INVOICE_LOOKBACK_MONTHS - 1):
-        first_month = sel.previous_month(first_month)
-    start, end = sel.month_bounds(first_month)[0], sel.month_bounds(last_month)[1]
-    from django.db.models import Sum
-    from django.db.models.functions import TruncMonth
-
-    from accounts.models import Account
-
+        first_month = previous_month(first_month)
+    start, end = month_bounds(first_month)[0], month_bounds(last_month)[1]
     # Events are counted, not dollars: free usage is invoiced too, at $0.
     used = (
         UsageRollup.objects.filter(hour__gte=start, hour__lt=end)
@@ -338,7 +332,7 @@ def invoices_close_due(*, now=None) -> int:
     }
     created = 0
     for account_id, month_start, events in sorted(used):
-        month = sel.month_of(month_start)
+        month = month_of(month_start)
         if events <= invoiced.get((account_id, month), 0):
             continue
         account = Account.objects.filter(pk=account_id).first()

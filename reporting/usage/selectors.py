@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 
 from django.db.models import F, Q, Sum
@@ -10,9 +9,17 @@ from django.db.models.functions import TruncDay
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from apikeys.models import ApiKey
+from projects.models import Project
 from reporting import pricing
-from reporting.forms import ReportFilters
-from reporting.models import AggregationState, StreamingSession, UsageRollup, UsageRollupDaily
+from reporting.amounts import MICROS_PER_DOLLAR, SECONDS_PER_HOUR, dollars, hours
+from reporting.usage.models import (
+    AggregationState,
+    StreamingSession,
+    UsageRollup,
+    UsageRollupDaily,
+)
+from reporting.usage.values import ReportFilters
 
 SECOND_UNIT = pricing.UNIT_IDS[pricing.SECOND]
 GROUP_COLUMNS = {
@@ -25,25 +32,13 @@ GROUP_COLUMNS = {
 GROUP_HEADINGS = {"product": "Product", "model": "Model", "project": "Project", "key": "API key"}
 
 
-def _dollars(micros: int) -> str:
-    return pricing.dollars(micros)
-
-
-def _hours(seconds: int) -> str:
-    return str((Decimal(seconds) / 3600).quantize(Decimal("0.01"), ROUND_HALF_UP))
-
-
 def project_choices(account) -> list[tuple[int, str]]:
     """The account's projects, deleted ones too (their history stays, U4)."""
-    from projects.models import Project
-
     return [(p.pk, str(p)) for p in Project.objects.for_account_with_deleted(account)]
 
 
 def api_key_choices(account) -> list[tuple[int, str]]:
     """The account's API keys, deleted ones too, named with their project."""
-    from apikeys.models import ApiKey
-
     # SECURITY: keys reached through the account's projects only.
     keys = ApiKey.objects.filter(project__account=account).select_related("project")
     labels = []
@@ -97,8 +92,8 @@ class Report:
             "series": [
                 {
                     "label": s["label"],
-                    "spend": [round(v / pricing.MICROS_PER_DOLLAR, 4) for v in s["spend"]],
-                    "hours": [round(v / 3600, 3) for v in s["seconds"]],
+                    "spend": [round(v / MICROS_PER_DOLLAR, 4) for v in s["spend"]],
+                    "hours": [round(v / SECONDS_PER_HOUR, 3) for v in s["seconds"]],
                     "tokens": s["tokens"],
                 }
                 for s in self.series
@@ -200,7 +195,7 @@ def usage_report(*, account, filters: ReportFilters, projects=None, api_keys=Non
         cells = [bucket_text.get(row["bucket"]) or row["bucket"].strftime(fmt)]
         if filters.group != "none":
             cells.append(label)
-        cells += [str(row["n_events"]), _hours(seconds), str(tokens), _dollars(row["cost"])]
+        cells += [str(row["n_events"]), hours(seconds), str(tokens), dollars(row["cost"])]
         rows.append(cells)
         totals["events"] += row["n_events"]
         totals["cost"] += row["cost"]
@@ -222,8 +217,8 @@ def usage_report(*, account, filters: ReportFilters, projects=None, api_keys=Non
         rows=rows,
         totals={
             "events": totals["events"],
-            "spend": _dollars(totals["cost"]),
-            "hours": _hours(totals["seconds"]),
+            "spend": dollars(totals["cost"]),
+            "hours": hours(totals["seconds"]),
             "tokens": totals["tokens"],
         },
     )

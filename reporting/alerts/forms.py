@@ -1,76 +1,16 @@
-"""Forms of the Billing and Alerts pages: dollars typed in, micro-dollars handed to services."""
+"""The Alerts page's form: dollars typed in, micro-dollars handed to services."""
 
 from decimal import Decimal
 
 from django import forms
 
 from accounts.models import Membership
-from reporting import alerts, billing, pricing
-from reporting.models import SpendAlert
-
-
-def to_micros(value: Decimal | None) -> int:
-    return int((value or Decimal(0)) * pricing.MICROS_PER_DOLLAR)
-
-
-def _dollars_field(label, *, min_micros, max_micros, required=True, help_text=""):
-    low, high = pricing.dollars(min_micros), pricing.dollars(max_micros)
-    message = f"Enter an amount between ${low} and ${high}, in dollars and cents."
-    return forms.DecimalField(
-        label=label,
-        required=required,
-        max_digits=12,
-        decimal_places=2,
-        min_value=Decimal(low),
-        max_value=Decimal(high),
-        help_text=help_text,
-        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
-        error_messages={
-            "required": "Enter an amount in dollars.",
-            "invalid": "Enter an amount in dollars, such as 25 or 25.50.",
-            "min_value": message,
-            "max_value": message,
-            "max_digits": message,
-            "max_decimal_places": "Use at most two decimals (cents).",
-            "max_whole_digits": message,
-        },
-    )
-
-
-class AutopayForm(forms.Form):
-    autopay_enabled = forms.BooleanField(label="Autopay on", required=False)
-    threshold = _dollars_field(
-        "Top up when the balance falls below (USD)",
-        min_micros=0,
-        max_micros=billing.MAX_AUTOPAY_THRESHOLD,
-    )
-    amount = _dollars_field(
-        "Top-up amount (USD)",
-        min_micros=0,
-        max_micros=billing.MAX_TOP_UP,
-        required=False,
-        help_text=f"At least ${pricing.dollars(billing.MIN_TOP_UP)} when autopay is on.",
-    )
-
-    def clean(self):
-        data = super().clean()
-        amount = data.get("amount")
-        too_small = amount is None or to_micros(amount) < billing.MIN_TOP_UP
-        if data.get("autopay_enabled") and "amount" not in self.errors and too_small:
-            self.add_error(
-                "amount",
-                f"Enter a top-up amount of at least ${pricing.dollars(billing.MIN_TOP_UP)} "
-                "to turn autopay on.",
-            )
-        return data
-
-    def service_kwargs(self) -> dict:
-        data = self.cleaned_data
-        return {
-            "autopay_enabled": data["autopay_enabled"],
-            "threshold_micros": to_micros(data["threshold"]),
-            "amount_micros": to_micros(data.get("amount")),
-        }
+from projects.models import Project
+from reporting import pricing
+from reporting.alerts.models import SpendAlert
+from reporting.alerts.values import MAX_THRESHOLD, MIN_THRESHOLD
+from reporting.amounts import MICROS_PER_DOLLAR, to_micros
+from reporting.billing.forms import dollars_field
 
 
 class SpendAlertForm(forms.Form):
@@ -96,10 +36,10 @@ class SpendAlertForm(forms.Form):
         # Another account's project is "not one of yours", like one that does not exist.
         error_messages={"invalid_choice": "Choose one of this account's projects."},
     )
-    threshold = _dollars_field(
+    threshold = dollars_field(
         "Monthly threshold (USD)",
-        min_micros=alerts.MIN_THRESHOLD,
-        max_micros=alerts.MAX_THRESHOLD,
+        min_micros=MIN_THRESHOLD,
+        max_micros=MAX_THRESHOLD,
     )
     kind = forms.ChoiceField(
         label="Fire",
@@ -125,8 +65,6 @@ class SpendAlertForm(forms.Form):
     )
 
     def __init__(self, *args, account, **kwargs):
-        from projects.models import Project
-
         super().__init__(*args, **kwargs)
         # SECURITY: both lists start from the account: anything else is an invalid choice.
         self.fields["project"].queryset = Project.objects.for_account(account)
@@ -143,7 +81,7 @@ class SpendAlertForm(forms.Form):
             "scope": alert.scope,
             "product": alert.product,
             "project": alert.project_id,
-            "threshold": Decimal(alert.threshold_micros) / pricing.MICROS_PER_DOLLAR,
+            "threshold": Decimal(alert.threshold_micros) / MICROS_PER_DOLLAR,
             "kind": alert.kind,
             "notify": "managers" if alert.all_managers else "chosen",
             "recipients": [m.pk for m in alert.recipients.all()],

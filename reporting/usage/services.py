@@ -13,16 +13,18 @@ rows are pending again).
 import json
 import math
 import time
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from accounts.models import Account
+from apikeys.models import ApiKey
+from projects.models import Project
 from reporting import pricing
-from reporting.models import (
+from reporting.usage.models import (
     AggregationState,
     PendingUsage,
     StreamingSession,
@@ -30,6 +32,7 @@ from reporting.models import (
     UsageRollup,
     UsageRollupDaily,
 )
+from reporting.usage.values import NewUsageEvent, RecordResult, UsageBatchError
 
 # Streaming sessions open longer than this are closed and billed this much (U3).
 STREAMING_MAX_SECONDS = 3 * 3600
@@ -59,38 +62,6 @@ _ROLLUP_KEY = "account_id, hour, project_id, api_key_id, product, model, unit"
 _DAILY_KEY = "account_id, day, project_id, api_key_id, product, model, unit"
 
 
-@dataclass
-class NewUsageEvent:
-    """One event to record; ids rather than objects, as the ingest endpoint receives them."""
-
-    account_id: int
-    product: str
-    model: str
-    quantity: int | Decimal
-    occurred_at: datetime
-    idempotency_key: str
-    project_id: int | None = None
-    api_key_id: int | None = None
-    unit: str | None = None
-    metadata: dict | None = None
-
-
-@dataclass
-class RecordResult:
-    created: list = field(default_factory=list)  # idempotency keys inserted now
-    duplicates: list = field(default_factory=list)  # idempotency keys already recorded
-
-
-class UsageBatchError(ValidationError):
-    """A batch with invalid events: `errors` lists {index, field, message}; nothing was recorded."""
-
-    def __init__(self, errors: list[dict]):
-        self.errors = errors
-        super().__init__(
-            "; ".join(f"event {e['index']}: {e['field']}: {e['message']}" for e in errors)
-        )
-
-
 def _whole_units(quantity) -> int:
     """Whole units; fractions of a second are billed as a second (never a float on the way)."""
     if isinstance(quantity, bool) or not isinstance(quantity, int | Decimal):
@@ -102,10 +73,6 @@ def _whole_units(quantity) -> int:
 
 def _check_links(events: list[NewUsageEvent]) -> list[dict]:
     """Errors for projects and keys that are not the event's account's (or project's)."""
-    from accounts.models import Account
-    from apikeys.models import ApiKey
-    from projects.models import Project
-
     errors = []
     account_ids = {e.account_id for e in events}
     known_accounts = set(Account.objects.filter(pk__in=account_ids).values_list("pk", flat=True))

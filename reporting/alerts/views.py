@@ -5,10 +5,11 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.permissions import Action, requires
-from reporting import alerts
-from reporting import billing_selectors as sel
-from reporting.billing_forms import SpendAlertForm
-from reporting.models import SpendAlert
+from reporting.alerts import services
+from reporting.alerts.forms import SpendAlertForm
+from reporting.alerts.models import SpendAlert
+from reporting.alerts.selectors import alerts_with_last_fired
+from reporting.alerts.values import MAX_ALERTS_PER_ACCOUNT
 
 _FORM_FIELDS = {"scope", "product", "project", "kind", "threshold", "recipients"}
 
@@ -33,8 +34,8 @@ def alert_list(request):
         "reporting/alerts/list.html",
         {
             "nav": "reporting",
-            "alerts": sel.alerts_with_last_fired(request.account),
-            "max_alerts": alerts.MAX_ALERTS_PER_ACCOUNT,
+            "alerts": alerts_with_last_fired(request.account),
+            "max_alerts": MAX_ALERTS_PER_ACCOUNT,
         },
     )
 
@@ -52,7 +53,7 @@ def alert_create(request):
     form = SpendAlertForm(request.POST or None, account=request.account)
     if request.method == "POST" and form.is_valid():
         try:
-            alerts.spend_alert_create(
+            services.spend_alert_create(
                 account=request.account, actor=request.user, **form.service_kwargs()
             )
         except ValidationError as error:
@@ -71,7 +72,7 @@ def alert_edit(request, pk):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            alerts.spend_alert_update(
+            services.spend_alert_update(
                 account=request.account, actor=request.user, alert=alert, **form.service_kwargs()
             )
         except ValidationError as error:
@@ -87,7 +88,7 @@ def alert_delete(request, pk):
     """POST deletes; GET is the confirm page."""
     alert = _get_alert(request, pk)
     if request.method == "POST":
-        alerts.spend_alert_delete(account=request.account, actor=request.user, alert=alert)
+        services.spend_alert_delete(account=request.account, actor=request.user, alert=alert)
         messages.success(request, f"Deleted the spend alert on {alert.scope_label}.")
         return redirect("reporting:alerts")
     return render(request, "reporting/alerts/delete.html", {"nav": "reporting", "alert": alert})

@@ -1,3 +1,5 @@
+"""The Reporting page and its CSV (U1, U2, U4): every member sees them."""
+
 from urllib.parse import urlencode
 
 from django.shortcuts import render
@@ -5,8 +7,8 @@ from django.urls import reverse
 
 from accounts.exports import csv_response
 from accounts.permissions import Action, requires
-from reporting import selectors
-from reporting.forms import DEFAULTS, ReportFilterForm
+from reporting.usage import selectors
+from reporting.usage.forms import DEFAULTS, ReportFilterForm
 
 
 def _report(request):

@@ -14,9 +14,12 @@ from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from reporting import services
-from reporting.forms import parse_usage_events
-from reporting.models import StreamingSession
+from apikeys.models import ApiKey
+from projects.models import Project
+from reporting.usage import services
+from reporting.usage.forms import parse_usage_events
+from reporting.usage.models import StreamingSession
+from reporting.usage.values import UsageBatchError
 
 
 def _error(status: int, message: str, **extra) -> JsonResponse:
@@ -79,7 +82,7 @@ def usage_events(request, body):
     if not errors:
         try:
             result = services.usage_events_record(events=events)
-        except services.UsageBatchError as error:
+        except UsageBatchError as error:
             errors = error.errors
     if errors:
         return _error(422, "The batch was rejected; nothing was recorded.", errors=errors)
@@ -108,9 +111,6 @@ def _session_json(session: StreamingSession) -> dict:
 @service_endpoint
 def streaming_sessions(request, body):
     """Open a streaming session for a live project (and optionally one of its keys)."""
-    from apikeys.models import ApiKey
-    from projects.models import Project
-
     project_id, key_id = body.get("project_id"), body.get("api_key_id")
     if isinstance(project_id, bool) or not isinstance(project_id, int):
         return _error(400, "project_id is required (an integer).", field="project_id")

@@ -1,26 +1,26 @@
 """The Billing page, autopay settings and invoices (U6): Owners and Admins only."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import Action, requires
-from reporting import billing
-from reporting import billing_selectors as sel
-from reporting.billing_forms import AutopayForm
-from reporting.models import Invoice
+from reporting.amounts import MICROS_PER_DOLLAR
+from reporting.billing import selectors as sel
+from reporting.billing import services
+from reporting.billing.forms import AutopayForm
+from reporting.billing.models import Invoice
+from reporting.billing.values import month_bounds
 
 
 def _autopay_initial(settings_row) -> dict:
-    from decimal import Decimal
-
-    from reporting import pricing
-
     return {
         "autopay_enabled": settings_row.autopay_enabled,
-        "threshold": Decimal(settings_row.autopay_threshold_micros) / pricing.MICROS_PER_DOLLAR,
-        "amount": Decimal(settings_row.autopay_amount_micros) / pricing.MICROS_PER_DOLLAR
+        "threshold": Decimal(settings_row.autopay_threshold_micros) / MICROS_PER_DOLLAR,
+        "amount": Decimal(settings_row.autopay_amount_micros) / MICROS_PER_DOLLAR
         if settings_row.autopay_amount_micros
         else None,
     }
@@ -59,7 +59,7 @@ def autopay(request):
     form = AutopayForm(request.POST)
     if form.is_valid():
         try:
-            billing.billing_settings_update(
+            services.billing_settings_update(
                 account=request.account, actor=request.user, **form.service_kwargs()
             )
         except ValidationError as error:
@@ -90,7 +90,7 @@ def _get_invoice(request, pk) -> Invoice:
 
 def _invoice_context(request, pk) -> dict:
     invoice = _get_invoice(request, pk)
-    end = sel.month_bounds(invoice.month)[1]
+    end = month_bounds(invoice.month)[1]
     return {
         "nav": "billing",
         "invoice": invoice,

@@ -18,14 +18,13 @@ from accounts.emails import send_on_commit
 from accounts.models import Membership
 from accounts.permissions import Action, can
 from accounts.services import ensure_can, locked_account
-from reporting import billing_selectors as sel
 from reporting import pricing
-from reporting.models import SpendAlert, SpendAlertFiring, UsageRollup
+from reporting.alerts.models import SpendAlert, SpendAlertFiring
+from reporting.alerts.values import MAX_ALERTS_PER_ACCOUNT, MAX_THRESHOLD, MIN_THRESHOLD
+from reporting.amounts import dollars
+from reporting.billing.values import month_bounds, month_of
+from reporting.usage.models import UsageRollup
 
-DOLLAR = pricing.MICROS_PER_DOLLAR
-MIN_THRESHOLD = DOLLAR // 100  # one cent
-MAX_THRESHOLD = 10_000_000 * DOLLAR
-MAX_ALERTS_PER_ACCOUNT = 50
 # What an alert watches: changing any of these re-arms it for the month.
 WATCHED_FIELDS = ("scope", "product", "project_id", "kind", "threshold_micros")
 # Before a day of the month has gone by, a projection says more about the
@@ -45,8 +44,8 @@ def _clean(*, account, scope, product, project, kind, threshold_micros, all_mana
         errors["kind"] = "Choose when the alert fires."
     if not MIN_THRESHOLD <= threshold_micros <= MAX_THRESHOLD:
         errors["threshold"] = (
-            f"Enter a monthly threshold between ${pricing.dollars(MIN_THRESHOLD)} "
-            f"and ${pricing.dollars(MAX_THRESHOLD)}."
+            f"Enter a monthly threshold between ${dollars(MIN_THRESHOLD)} "
+            f"and ${dollars(MAX_THRESHOLD)}."
         )
     if scope == SpendAlert.Scope.PRODUCT:
         if product not in pricing.PRODUCT_CODES:
@@ -84,7 +83,7 @@ def _describe(alert: SpendAlert, recipients) -> dict:
     return {
         "scope": alert.scope_label,
         "kind": alert.kind,
-        "threshold": pricing.dollars(alert.threshold_micros),
+        "threshold": dollars(alert.threshold_micros),
         "recipients": "all Owners and Admins"
         if alert.all_managers
         else ", ".join(sorted(m.user.email for m in recipients)),
@@ -198,7 +197,7 @@ def spend_alert_delete(*, account, actor, alert: SpendAlert) -> None:
 
 def pace_projection(*, spend_micros: int, now) -> int | None:
     """Month-end spend at the month-to-date pace (None during the month's first day)."""
-    start, end = sel.month_bounds(sel.month_of(now))
+    start, end = month_bounds(month_of(now))
     elapsed = now - start
     if elapsed < PACE_MIN_ELAPSED:
         return None
@@ -212,7 +211,7 @@ def alert_is_due(*, kind: str, threshold_micros: int, spend_micros: int, now) ->
         return True
     if kind != SpendAlert.Kind.PACE:
         return False
-    start, end = sel.month_bounds(sel.month_of(now))
+    start, end = month_bounds(month_of(now))
     elapsed = now - start
     if elapsed < PACE_MIN_ELAPSED:
         return False
@@ -283,13 +282,13 @@ def _fire(alert: SpendAlert, *, period, spend_micros: int, now) -> bool:
             recipients=recipients,
         )
         account = alert.account
-        threshold = pricing.dollars(alert.threshold_micros)
-        spent = pricing.dollars(spend_micros)
+        threshold = dollars(alert.threshold_micros)
+        spent = dollars(spend_micros)
         if spend_micros >= alert.threshold_micros:
             headline = f"{alert.scope_label} has spent ${spent} this month, over ${threshold}"
         else:
             headline = (
-                f"{alert.scope_label} is on track to spend ${pricing.dollars(projected)} "
+                f"{alert.scope_label} is on track to spend ${dollars(projected)} "
                 f"this month, over ${threshold}"
             )
         send_on_commit(
@@ -308,8 +307,8 @@ def _fire(alert: SpendAlert, *, period, spend_micros: int, now) -> bool:
 def spend_alerts_check(*, now=None) -> int:
     """Fire every alert due this month that has not fired yet; return how many fired."""
     now = now or timezone.now()
-    period = sel.month_of(now)
-    start, end = sel.month_bounds(period)
+    period = month_of(now)
+    start, end = month_bounds(period)
     # Only alerts still quiet this month cost anything to check.
     alerts = list(
         SpendAlert.objects.exclude(

@@ -1,7 +1,7 @@
 """The Reporting page's filters, and the parsing of ingested usage batches."""
 
-from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import fields
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django import forms
@@ -11,7 +11,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 
 from reporting import pricing
-from reporting.services import NewUsageEvent
+from reporting.usage.values import NewUsageEvent, ReportFilters, period_range
 
 PERIODS = [
     ("24h", "Last 24 hours"),
@@ -32,64 +32,6 @@ GRANULARITIES = [("hour", "Hour"), ("day", "Day")]
 METRICS = [("spend", "Spend"), ("usage", "Usage")]
 DEFAULTS = {"period": "30d", "group": "product", "granularity": "day", "metric": "spend"}
 MAX_CUSTOM_DAYS = 366
-
-
-@dataclass
-class ReportFilters:
-    period: str
-    start: datetime
-    end: datetime  # exclusive
-    group: str
-    granularity: str
-    metric: str
-    product: str = ""
-    project_id: int | None = None
-    api_key_id: int | None = None
-
-    def query(self) -> dict:
-        """The filters as URL parameters (for the CSV link)."""
-        params = {
-            "period": self.period,
-            "group": self.group,
-            "granularity": self.granularity,
-            "metric": self.metric,
-        }
-        if self.period == "custom":
-            params["start"] = self.start.date().isoformat()
-            params["end"] = (self.end - timedelta(days=1)).date().isoformat()
-        for name, value in (
-            ("product", self.product),
-            ("project", self.project_id),
-            ("key", self.api_key_id),
-        ):
-            if value:
-                params[name] = value
-        return params
-
-
-def _midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
-def period_range(period: str, *, now=None, start=None, end=None) -> tuple[datetime, datetime]:
-    """[start, end) in UTC for a named period (custom: whole days, `end` included)."""
-    now = (now or timezone.now()).astimezone(UTC)
-    today = _midnight(now.date())
-    tomorrow = today + timedelta(days=1)
-    if period == "24h":
-        next_hour = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-        return next_hour - timedelta(hours=24), next_hour
-    if period == "7d":
-        return tomorrow - timedelta(days=7), tomorrow
-    if period == "this_month":
-        first = today.replace(day=1)
-        return first, (first + timedelta(days=32)).replace(day=1)
-    if period == "last_month":
-        first = today.replace(day=1)
-        return (first - timedelta(days=1)).replace(day=1), first
-    if period == "custom" and start and end:
-        return _midnight(start), _midnight(end) + timedelta(days=1)
-    return tomorrow - timedelta(days=30), tomorrow
 
 
 class Select(forms.Select):

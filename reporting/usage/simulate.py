@@ -6,8 +6,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from apikeys.models import ApiKey
 from reporting import pricing
-from reporting.services import NewUsageEvent, RecordResult, usage_events_record
+from reporting.usage.services import usage_events_record
+from reporting.usage.values import NewUsageEvent, RecordResult
 
 # (weight, product, model, unit, typical quantity)
 MIX = [
@@ -27,8 +29,6 @@ HOUR_WEIGHTS = [2, 1, 1, 1, 1, 2, 3, 5, 8, 10, 10, 10, 9, 10, 10, 10, 9, 8, 6, 5
 
 
 def _targets(account):
-    from apikeys.models import ApiKey
-
     keys = list(ApiKey.objects.filter(project__account=account).values_list("pk", "project_id"))
     return keys or [(None, None)]
 
