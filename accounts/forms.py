@@ -54,12 +54,17 @@ class AuditFilterForm(forms.Form):
 
 class DeleteAccountForm(forms.Form):
     confirm_name = forms.CharField(
-        label="Type the account's name to confirm", max_length=100, strip=False
+        label="Type the account's name to confirm",
+        max_length=100,
+        strip=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
 
 class TransferRequestForm(forms.Form):
-    new_owner = forms.ModelChoiceField(queryset=Membership.objects.none(), label="New Owner")
+    new_owner = forms.ModelChoiceField(
+        queryset=Membership.objects.none(), label="New Owner", empty_label=None
+    )
 
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)

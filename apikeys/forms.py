@@ -24,6 +24,7 @@ class ApiKeyCreateForm(forms.Form):
         label="Key name",
         max_length=NAME_MAX_LENGTH,
         help_text="Describe where it is used, for example “Production API”.",
+        widget=forms.TextInput(attrs={"placeholder": "Production API"}),
         error_messages={
             "required": "Enter a name for the key.",
             "max_length": f"Use at most {NAME_MAX_LENGTH} characters for the key's name.",
