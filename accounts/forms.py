@@ -60,11 +60,14 @@ class DeleteAccountForm(forms.Form):
         label="Type the account's name to confirm",
         max_length=Account._meta.get_field("name").max_length,
         strip=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
 
 class TransferRequestForm(forms.Form):
-    new_owner = forms.ModelChoiceField(queryset=Membership.objects.none(), label="New Owner")
+    new_owner = forms.ModelChoiceField(
+        queryset=Membership.objects.none(), label="New Owner", empty_label=None
+    )
 
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)

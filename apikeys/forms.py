@@ -23,6 +23,7 @@ class ApiKeyCreateForm(forms.Form):
         label="Key name",
         max_length=ApiKey._meta.get_field("name").max_length,
         help_text="Describe where it is used, for example “Production API”.",
+        widget=forms.TextInput(attrs={"placeholder": "Production API"}),
         error_messages={
             "required": "Enter a name for the key.",
             "max_length": "Use at most %(limit_value)d characters for the key's name.",

@@ -20,7 +20,7 @@ def _get_key(request, pk) -> ApiKey:
 
 def _list_response(request, form=None):
     account = request.account
-    filter_form = ApiKeyFilterForm(request.GET or None, account=account)
+    filter_form = ApiKeyFilterForm(request.GET or None, account=account, auto_id="id_filter_%s")
     project = filter_form.cleaned_data["project"] if filter_form.is_valid() else None
     all_keys = ApiKey.objects.for_account(account).select_related("project", "created_by")
     keys = list(all_keys)

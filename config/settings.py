@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # Django's widget templates, for FORM_RENDERER below
     "allauth",
     "allauth.account",
     "django_otp",
@@ -103,6 +104,9 @@ TEMPLATES = [
         },
     },
 ]
+# Forms render through templates/forms/ (form.html, field.html) with the
+# project's template engine: one markup and one way of showing errors.
+FORM_RENDERER = "config.forms.ConsoleFormRenderer"
 
 DATABASES = {
     "default": dj_database_url.parse(
