@@ -27,7 +27,11 @@ def show_error(
 ) -> None:
     """On the form when the view has one (on `field`, or on the fields the error names),
     else as a message."""
-    if form is not None:
-        form.add_error(field, error if isinstance(error, ValidationError) else error_text(error))
-    else:
+    if form is None:
         messages.error(request, error_text(error))
+    elif isinstance(error, ValidationError) and hasattr(error, "error_dict") and field is None:
+        # Errors about what the form does not ask for are the form's own.
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(field, error if isinstance(error, ValidationError) else error_text(error))

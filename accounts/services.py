@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_log
 from accounts.emails import send_on_commit
-from accounts.models import Account, Membership, OwnershipTransferRequest, User
+from accounts.models import Account, AuditAction, Membership, OwnershipTransferRequest, User
 from accounts.permissions import Action, Role, can
 from accounts.plans import LimitReached, PlanCode, limit_for, usage_of
 from accounts.signals import account_deleting
@@ -48,7 +48,7 @@ def account_create(*, owner: User, name: str, plan=PlanCode.FREE) -> Account:
         raise ValidationError({"name": "Enter a name for the account."})
     account = Account.objects.create(name=name, plan=plan)
     Membership.objects.create(user=owner, account=account, role=Role.OWNER)
-    audit_log(account=account, actor=owner, action="account.create", target=account)
+    audit_log(account=account, actor=owner, action=AuditAction.ACCOUNT_CREATE, target=account)
     return account
 
 
@@ -66,7 +66,7 @@ def account_rename(*, account: Account, actor: User, name: str) -> Account:
         audit_log(
             account=account,
             actor=actor,
-            action="account.rename",
+            action=AuditAction.ACCOUNT_RENAME,
             target=account,
             metadata={"from": old_name, "to": name},
         )
@@ -95,7 +95,7 @@ def support_account_update(*, account: Account, actor: User, changes: dict) -> A
     audit_log(
         account=account,
         actor=actor,
-        action="account.support_update",
+        action=AuditAction.ACCOUNT_SUPPORT_UPDATE,
         target=account,
         by_support=True,
         metadata={
@@ -127,7 +127,7 @@ def support_transfer_ownership(*, account: Account, new_owner: User, actor: User
     audit_log(
         account=account,
         actor=actor,
-        action="account.transfer_ownership",
+        action=AuditAction.ACCOUNT_TRANSFER_OWNERSHIP,
         target=account,
         by_support=True,
         metadata={
@@ -157,7 +157,7 @@ def support_change_email(*, user: User, new_email: str, actor: User) -> User:
         audit_log(
             account=membership.account,
             actor=actor,
-            action="user.change_email",
+            action=AuditAction.USER_CHANGE_EMAIL,
             target=user,
             target_label=new_email,
             by_support=True,
@@ -182,7 +182,7 @@ def transfer_request_create(*, account: Account, actor: User, new_owner: User):
     audit_log(
         account=account,
         actor=actor,
-        action="account.transfer_request",
+        action=AuditAction.ACCOUNT_TRANSFER_REQUEST,
         target=account,
         metadata={"to": new_owner.email},
     )

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import audit_log
-from accounts.models import Account, User
+from accounts.models import Account, AuditAction, User
 from accounts.permissions import Action
 from accounts.plans import Resource
 from accounts.services import check_limit, ensure_can, locked_account
@@ -78,7 +78,7 @@ def apikey_create(
     audit_log(
         account=account,
         actor=actor,
-        action="apikey.create",
+        action=AuditAction.APIKEY_CREATE,
         target=api_key,
         metadata={"project": project.name, "prefix": api_key.prefix},
     )
@@ -104,7 +104,7 @@ def apikey_delete(*, account: Account, actor: User, api_key: ApiKey) -> None:
     audit_log(
         account=account,
         actor=actor,
-        action="apikey.delete",
+        action=AuditAction.APIKEY_DELETE,
         target=live,
         target_label=live.name,
         metadata={"project": live.project.name, "prefix": live.prefix},

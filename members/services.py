@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_log
 from accounts.emails import send_on_commit
-from accounts.models import Account, Membership, User
+from accounts.models import Account, AuditAction, Membership, User
 from accounts.permissions import ASSIGNABLE_ROLES, Action, Role
 from accounts.plans import Resource
 from accounts.services import (
@@ -83,7 +83,7 @@ def invitation_create(*, account: Account, actor: User, email: str, role: str) -
     audit_log(
         account=account,
         actor=actor,
-        action="member.invite",
+        action=AuditAction.MEMBER_INVITE,
         target=invitation,
         target_label=email,
         metadata={"role": role.value},
@@ -107,7 +107,7 @@ def invitation_resend(*, account: Account, actor: User, invitation: Invitation) 
     audit_log(
         account=account,
         actor=actor,
-        action="member.invite_resend",
+        action=AuditAction.MEMBER_INVITE_RESEND,
         target=invitation,
         target_label=invitation.email,
     )
@@ -130,7 +130,7 @@ def invitation_revoke(*, account: Account, actor: User, invitation: Invitation) 
     audit_log(
         account=account,
         actor=actor,
-        action="member.invite_revoke",
+        action=AuditAction.MEMBER_INVITE_REVOKE,
         target=invitation,
         target_label=invitation.email,
         metadata={"role": invitation.role},
@@ -184,7 +184,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     audit_log(
         account=invitation.account,
         actor=user,
-        action="member.join",
+        action=AuditAction.MEMBER_JOIN,
         target=user,
         target_label=user.email,
         metadata={"role": invitation.role},
@@ -228,7 +228,7 @@ def membership_change_role(
         audit_log(
             account=account,
             actor=actor,
-            action="member.change_role",
+            action=AuditAction.MEMBER_CHANGE_ROLE,
             target=membership.user,
             target_label=membership.user.email,
             metadata={"from": previous, "to": role.value},
@@ -250,7 +250,7 @@ def membership_remove(*, account: Account, actor: User, membership: Membership) 
     audit_log(
         account=account,
         actor=actor,
-        action="member.remove",
+        action=AuditAction.MEMBER_REMOVE,
         target=user,
         target_label=user.email,
         metadata={"role": role},
@@ -274,7 +274,7 @@ def membership_leave(*, account: Account, actor: User) -> None:
     audit_log(
         account=account,
         actor=actor,
-        action="member.leave",
+        action=AuditAction.MEMBER_LEAVE,
         target=actor,
         target_label=actor.email,
         metadata={"role": role},

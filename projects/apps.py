@@ -1,11 +1,13 @@
 from django.apps import AppConfig
 
+from accounts.plans import Resource, register_usage_counter
+
 
 class ProjectsConfig(AppConfig):
     name = "projects"
 
     def ready(self):
-        from accounts.plans import Resource, register_usage_counter
+        # Here, not at the top: models need the app registry.
         from projects.models import Project
 
         register_usage_counter(

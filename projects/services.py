@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.audit import audit_log
-from accounts.models import Account, User
+from accounts.models import Account, AuditAction, User
 from accounts.permissions import Action
 from accounts.plans import Resource
 from accounts.services import check_limit, ensure_can, locked_account
@@ -53,7 +53,7 @@ def project_create(*, account: Account, actor: User, name: str) -> Project:
             project = Project.objects.create(account=account, name=name, created_by=actor)
     except IntegrityError:
         raise ValidationError({"name": f"A project named “{name}” already exists."}) from None
-    audit_log(account=account, actor=actor, action="project.create", target=project)
+    audit_log(account=account, actor=actor, action=AuditAction.PROJECT_CREATE, target=project)
     return project
 
 
@@ -77,7 +77,7 @@ def project_rename(*, account: Account, actor: User, project: Project, name: str
     audit_log(
         account=account,
         actor=actor,
-        action="project.rename",
+        action=AuditAction.PROJECT_RENAME,
         target=project,
         metadata={"from": old_name, "to": name},
     )
@@ -106,7 +106,7 @@ def project_delete(*, account: Account, actor: User, project: Project) -> None:
     audit_log(
         account=account,
         actor=actor,
-        action="project.delete",
+        action=AuditAction.PROJECT_DELETE,
         target=project,
         target_label=project.name,
         metadata=metadata,

@@ -10,6 +10,9 @@ from projects import services
 from projects.forms import ProjectNameForm
 from projects.models import Project
 
+# The rename field in each row is written out by hand; its limit is the form's.
+NAME_MAX_LENGTH = ProjectNameForm.base_fields["name"].max_length
+
 
 def _projects(account):
     return Project.objects.for_account(account).annotate(
@@ -35,6 +38,7 @@ def _list_response(request, form=None, status=200):
             "form": form or ProjectNameForm(),
             "at_limit": len(projects) >= limit,
             "limit_message": limit_message(account, Resource.PROJECTS, limit),
+            "name_max_length": NAME_MAX_LENGTH,
         },
         status=status,
     )
@@ -80,12 +84,20 @@ def rename(request, pk):
         else:
             if request.htmx:
                 row = _projects(request.account).get(pk=project.pk)
-                return render(request, "projects/list.html#row", {"project": row, "renamed": True})
+                return render(
+                    request,
+                    "projects/list.html#row",
+                    {"project": row, "renamed": True, "name_max_length": NAME_MAX_LENGTH},
+                )
             messages.success(request, f"Renamed the project to {project.name}.")
             return redirect("projects:list")
     if request.htmx:
         row = _projects(request.account).get(pk=project.pk)
-        return render(request, "projects/list.html#row", {"project": row, "rename_form": form})
+        return render(
+            request,
+            "projects/list.html#row",
+            {"project": row, "rename_form": form, "name_max_length": NAME_MAX_LENGTH},
+        )
     return render(
         request, "projects/rename.html", {"nav": "projects", "project": project, "form": form}
     )

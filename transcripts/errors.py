@@ -1,7 +1,9 @@
 """What uploads and transcripts refuse, in the domain's words; `transcripts.api` maps them to HTTP."""
 
+from accounts.errors import ServiceError
 
-class TranscriptError(Exception):
+
+class TranscriptError(ServiceError):
     """A request for an upload or transcript that is refused; `message` is shown to the caller."""
 
     def __init__(self, message: str):

@@ -2,6 +2,8 @@ import uuid
 
 from django.db import models
 
+from accounts.tenancy import TenantQuerySet
+
 
 class Upload(models.Model):
     """A file sent to `POST /v2/upload`, usable only by keys of its project (P3)."""
@@ -29,10 +31,11 @@ class Upload(models.Model):
         return str(self.id)
 
 
-class TranscriptQuerySet(models.QuerySet):
-    def for_account(self, account):
-        # SECURITY: tenant scoping for the Transcripts pages starts here.
-        return self.filter(project__account=account, project__deleted_at__isnull=True)
+class TranscriptQuerySet(TenantQuerySet):
+    account_lookup = "project__account"
+
+    def live(self):
+        return self.filter(project__deleted_at__isnull=True)
 
     def for_project(self, project):
         # SECURITY: every API query starts from the key's project (P2).

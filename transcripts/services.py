@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import audit_log
+from accounts.models import AuditAction
 from accounts.permissions import Action
 from accounts.services import ensure_can
 from projects.models import Project
@@ -139,7 +140,7 @@ def console_transcribe(*, account, actor, project: Project, file, upload_url) ->
             audit_log(
                 account=account,
                 actor=actor,
-                action="transcript.create",
+                action=AuditAction.TRANSCRIPT_CREATE,
                 target=transcript,
                 target_label=f"{file.name} in {project.name}",
                 metadata={"project": project.name, "file": file.name[:200], "bytes": upload.size},
@@ -182,7 +183,7 @@ def console_transcript_delete(*, account, actor, transcript: Transcript) -> Tran
         audit_log(
             account=account,
             actor=actor,
-            action="transcript.delete",
+            action=AuditAction.TRANSCRIPT_DELETE,
             target=transcript,
             target_label=f"{transcript.pk} in {transcript.project.name}",
         )

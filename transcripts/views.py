@@ -2,11 +2,11 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from accounts.errors import SERVICE_ERRORS, show_error
 from accounts.permissions import Action, requires
 from projects.models import Project
 from transcripts import services
@@ -98,9 +98,9 @@ def create(request, project_id):
                     ),
                 )
             except TranscriptError as error:
-                form.add_error("audio", error.message)
-            except ValidationError as error:
-                form.add_error(None, error)
+                show_error(request, error, form=form, field="audio")
+            except SERVICE_ERRORS as error:
+                show_error(request, error, form=form)
             else:
                 messages.success(request, "Uploaded. The transcript is queued.")
                 return redirect("transcripts:detail", project.pk, transcript.pk)
@@ -140,8 +140,8 @@ def delete(request, project_id, transcript_id):
             services.console_transcript_delete(
                 account=request.account, actor=request.user, transcript=transcript
             )
-        except TranscriptError as error:
-            messages.error(request, error.message)
+        except SERVICE_ERRORS as error:
+            show_error(request, error)
         else:
             messages.success(request, "Deleted the transcript's text and audio.")
         return redirect("transcripts:detail", project.pk, transcript.pk)

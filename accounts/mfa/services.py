@@ -10,7 +10,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from accounts.audit import audit_log
 from accounts.mfa.selectors import has_mfa
-from accounts.models import Account, SealedTOTPDevice, User
+from accounts.models import Account, AuditAction, SealedTOTPDevice, User
 from accounts.permissions import Action
 from accounts.services import ensure_can, locked_account
 
@@ -105,7 +105,7 @@ def totp_device_confirm(*, user, code: str) -> tuple[SealedTOTPDevice, list[str]
             device.save(update_fields=["confirmed"])
             SealedTOTPDevice.objects.filter(user=user, confirmed=False).delete()
             codes = _replace_recovery_codes(user)
-            _audit_everywhere(user, "user.mfa_enable")
+            _audit_everywhere(user, AuditAction.USER_MFA_ENABLE)
     if not verified:
         raise ValidationError(throttled or WRONG_CODE)
     return device, codes
@@ -146,7 +146,7 @@ def recovery_codes_regenerate(*, user, code: str) -> list[str]:
     mfa_verify(user=user, code=code)
     with transaction.atomic():
         codes = _replace_recovery_codes(user)
-        _audit_everywhere(user, "user.recovery_codes_regenerate")
+        _audit_everywhere(user, AuditAction.USER_RECOVERY_CODES_REGENERATE)
     return codes
 
 
@@ -156,7 +156,7 @@ def mfa_disable(*, user, code: str) -> None:
     with transaction.atomic():
         SealedTOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
-        _audit_everywhere(user, "user.mfa_disable")
+        _audit_everywhere(user, AuditAction.USER_MFA_DISABLE)
 
 
 @transaction.atomic
@@ -175,7 +175,9 @@ def account_set_require_mfa(*, account: Account, actor: User, require: bool) -> 
         audit_log(
             account=account,
             actor=actor,
-            action="account.require_mfa_on" if require else "account.require_mfa_off",
+            action=AuditAction.ACCOUNT_REQUIRE_MFA_ON
+            if require
+            else AuditAction.ACCOUNT_REQUIRE_MFA_OFF,
             target=account,
         )
     return account

@@ -2,13 +2,8 @@
 
 from django.db import models
 
+from accounts.tenancy import TenantQuerySet
 from reporting.usage.models import PRODUCT_CHOICES
-
-
-class SpendAlertQuerySet(models.QuerySet):
-    def for_account(self, account):
-        # SECURITY: tenant scoping for spend alerts starts here.
-        return self.filter(account=account)
 
 
 class SpendAlert(models.Model):
@@ -43,7 +38,7 @@ class SpendAlert(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = SpendAlertQuerySet.as_manager()
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["threshold_micros", "id"]

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_log
 from accounts.emails import send_on_commit
-from accounts.models import Membership
+from accounts.models import AuditAction, Membership
 from accounts.permissions import Action, can
 from accounts.services import ensure_can, locked_account
 from reporting import pricing
@@ -125,7 +125,7 @@ def spend_alert_create(
     audit_log(
         account=account,
         actor=actor,
-        action="alert.create",
+        action=AuditAction.ALERT_CREATE,
         target=alert,
         metadata=_describe(alert, recipients),
     )
@@ -173,7 +173,11 @@ def spend_alert_update(
     changes = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
     if changes:
         audit_log(
-            account=account, actor=actor, action="alert.update", target=alert, metadata=changes
+            account=account,
+            actor=actor,
+            action=AuditAction.ALERT_UPDATE,
+            target=alert,
+            metadata=changes,
         )
     return alert
 
@@ -181,11 +185,13 @@ def spend_alert_update(
 @transaction.atomic
 def spend_alert_delete(*, account, actor, alert: SpendAlert) -> None:
     ensure_can(actor=actor, account=account, action=Action.MANAGE_ALERTS)
-    alert = SpendAlert.objects.for_account(account).select_for_update().get(pk=alert.pk)
+    alert = SpendAlert.objects.for_account(account).select_for_update().filter(pk=alert.pk).first()
+    if alert is None:
+        raise ValidationError("This spend alert was already deleted.")
     audit_log(
         account=account,
         actor=actor,
-        action="alert.delete",
+        action=AuditAction.ALERT_DELETE,
         target=alert,
         metadata=_describe(alert, list(alert.recipients.select_related("user"))),
     )

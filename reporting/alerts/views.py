@@ -1,9 +1,9 @@
 """Spend alerts (U5): every role sees them, Owners and Admins create, edit and delete."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
+from accounts.errors import SERVICE_ERRORS, show_error
 from accounts.permissions import Action, requires
 from reporting.alerts import services
 from reporting.alerts.forms import SpendAlertForm
@@ -11,20 +11,10 @@ from reporting.alerts.models import SpendAlert
 from reporting.alerts.selectors import alerts_with_last_fired
 from reporting.alerts.values import MAX_ALERTS_PER_ACCOUNT
 
-_FORM_FIELDS = {"scope", "product", "project", "kind", "threshold", "recipients"}
-
 
 def _get_alert(request, pk) -> SpendAlert:
     # SECURITY: another account's alert is a 404, like one that does not exist.
     return get_object_or_404(SpendAlert.objects.for_account(request.account), pk=pk)
-
-
-def _add_service_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in _FORM_FIELDS else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @requires(Action.VIEW)
@@ -56,8 +46,8 @@ def alert_create(request):
             services.spend_alert_create(
                 account=request.account, actor=request.user, **form.service_kwargs()
             )
-        except ValidationError as error:
-            _add_service_errors(form, error)
+        except SERVICE_ERRORS as error:
+            show_error(request, error, form=form)
         else:
             messages.success(request, "Created the spend alert.")
             return redirect("reporting:alerts")
@@ -75,8 +65,8 @@ def alert_edit(request, pk):
             services.spend_alert_update(
                 account=request.account, actor=request.user, alert=alert, **form.service_kwargs()
             )
-        except ValidationError as error:
-            _add_service_errors(form, error)
+        except SERVICE_ERRORS as error:
+            show_error(request, error, form=form)
         else:
             messages.success(request, "Saved the spend alert.")
             return redirect("reporting:alerts")
@@ -88,7 +78,11 @@ def alert_delete(request, pk):
     """POST deletes; GET is the confirm page."""
     alert = _get_alert(request, pk)
     if request.method == "POST":
-        services.spend_alert_delete(account=request.account, actor=request.user, alert=alert)
-        messages.success(request, f"Deleted the spend alert on {alert.scope_label}.")
+        try:
+            services.spend_alert_delete(account=request.account, actor=request.user, alert=alert)
+        except SERVICE_ERRORS as error:
+            show_error(request, error)
+        else:
+            messages.success(request, f"Deleted the spend alert on {alert.scope_label}.")
         return redirect("reporting:alerts")
     return render(request, "reporting/alerts/delete.html", {"nav": "reporting", "alert": alert})

@@ -3,13 +3,8 @@
 from django.db import models
 
 from accounts.plans import PlanCode
+from accounts.tenancy import TenantQuerySet
 from reporting.usage.models import PRODUCT_CHOICES
-
-
-class BillingQuerySet(models.QuerySet):
-    def for_account(self, account):
-        # SECURITY: tenant scoping for billing rows starts here.
-        return self.filter(account=account)
 
 
 class BillingSettings(models.Model):
@@ -24,7 +19,7 @@ class BillingSettings(models.Model):
     autopay_amount_micros = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = BillingQuerySet.as_manager()
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -69,7 +64,7 @@ class LedgerEntry(models.Model):
     memo = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = BillingQuerySet.as_manager()
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -114,7 +109,7 @@ class Invoice(models.Model):
     plan = models.CharField(max_length=20, blank=True)
     closed_at = models.DateTimeField(auto_now_add=True)
 
-    objects = BillingQuerySet.as_manager()
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         ordering = ["-month", "-sequence"]

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_log
 from accounts.emails import send_on_commit
-from accounts.models import Account
+from accounts.models import Account, AuditAction
 from accounts.permissions import Action
 from accounts.services import ensure_can, locked_account
 from reporting.amounts import MICROS_PER_CENT, dollars
@@ -91,7 +91,7 @@ def billing_settings_update(
         audit_log(
             account=account,
             actor=actor,
-            action="billing.autopay_update",
+            action=AuditAction.BILLING_AUTOPAY_UPDATE,
             target=account,
             metadata=changes,
         )
@@ -132,7 +132,7 @@ def autopay_top_up(*, account) -> LedgerEntry | None:
         audit_log(
             account=account,
             actor=None,
-            action="billing.autopay_top_up",
+            action=AuditAction.BILLING_AUTOPAY_TOP_UP,
             target=entry,
             target_label=entry.memo,
             metadata={
@@ -275,7 +275,7 @@ def invoice_close(*, account, month: date, now=None) -> tuple[Invoice, bool]:
         audit_log(
             account=account,
             actor=None,
-            action="invoice.close",
+            action=AuditAction.INVOICE_CLOSE,
             target=invoice,
             metadata={
                 "month": f"{month:%Y-%m}",

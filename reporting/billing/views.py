@@ -3,10 +3,10 @@
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.errors import SERVICE_ERRORS, show_error
 from accounts.permissions import Action, requires
 from reporting.amounts import MICROS_PER_DOLLAR
 from reporting.billing import selectors as sel
@@ -62,12 +62,8 @@ def autopay(request):
             services.billing_settings_update(
                 account=request.account, actor=request.user, **form.service_kwargs()
             )
-        except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error)
+        except SERVICE_ERRORS as error:
+            show_error(request, error, form=form)
         else:
             messages.success(request, "Saved the autopay settings.")
             return redirect("reporting:billing")

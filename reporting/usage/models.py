@@ -4,18 +4,13 @@ import uuid
 
 from django.db import models
 
+from accounts.tenancy import TenantQuerySet
 from reporting import pricing
 
 PRODUCT_CHOICES = [
     (number, pricing.PRODUCT_LABELS[code]) for code, number in pricing.PRODUCT_IDS.items()
 ]
 UNIT_CHOICES = [(number, code) for code, number in pricing.UNIT_IDS.items()]
-
-
-class UsageEventQuerySet(models.QuerySet):
-    def for_account(self, account):
-        # SECURITY: tenant scoping for usage events starts here.
-        return self.filter(account=account)
 
 
 class UsageEvent(models.Model):
@@ -58,7 +53,7 @@ class UsageEvent(models.Model):
     idempotency_key = models.CharField(max_length=200, unique=True)
     metadata = models.JSONField(null=True, blank=True)
 
-    objects = UsageEventQuerySet.as_manager()
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["account", "occurred_at"], name="usage_event_account_time")]
@@ -91,12 +86,6 @@ class PendingUsage(models.Model):
         return str(self.event_id)
 
 
-class UsageRollupQuerySet(models.QuerySet):
-    def for_account(self, account):
-        # SECURITY: every report starts here.
-        return self.filter(account=account)
-
-
 class UsageRollup(models.Model):
     """Hourly sums per account x project x key x product x model x unit.
 
@@ -118,7 +107,7 @@ class UsageRollup(models.Model):
     cost_micros = models.BigIntegerField(default=0)
     events = models.BigIntegerField(default=0)
 
-    objects = UsageRollupQuerySet.as_manager()
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -152,7 +141,7 @@ class UsageRollupDaily(models.Model):
     cost_micros = models.BigIntegerField(default=0)
     events = models.BigIntegerField(default=0)
 
-    objects = UsageRollupQuerySet.as_manager()
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -176,11 +165,7 @@ class AggregationState(models.Model):
         return f"aggregated at {self.completed_at}"
 
 
-class StreamingSessionQuerySet(models.QuerySet):
-    def for_account(self, account):
-        # SECURITY: tenant scoping for streaming sessions starts here.
-        return self.filter(account=account)
-
+class StreamingSessionQuerySet(TenantQuerySet):
     def open(self):
         return self.filter(closed_at__isnull=True)
 
