@@ -1,7 +1,6 @@
 """Ownership transfer requests (M5, beyond) and account deletion (A5)."""
 
 import pytest
-from django.apps import apps
 from django.core import mail
 from django.urls import reverse
 
@@ -10,6 +9,7 @@ from accounts.permissions import Role
 from accounts.services import support_transfer_request_approve, support_transfer_request_reject
 from tests.conftest import login_client
 from tests.factories import UserFactory, account_with_owner
+from tests.reporting.support import rows_of
 
 pytestmark = pytest.mark.django_db
 
@@ -149,24 +149,6 @@ def test_approve_in_admin_action(team, staff):
     assert Membership.objects.get(account=team.account, role=Role.OWNER).user == team.admin
 
 
-def _rows_of(account_id):
-    """Rows left in any table that reaches the account through an `account` field."""
-    left = {}
-    for model in apps.get_models():
-        field_names = {f.name for f in model._meta.get_fields()}
-        if model is Account:
-            count = model.objects.filter(pk=account_id).count()
-        elif "account" in field_names:
-            count = model.objects.filter(account_id=account_id).count()
-        elif "project" in field_names and model._meta.app_label != "accounts":
-            count = model.objects.filter(project__account_id=account_id).count()
-        else:
-            continue
-        if count:
-            left[model._meta.label] = count
-    return left
-
-
 def test_sole_owner_deletes_the_account_and_every_row_goes(django_capture_on_commit_callbacks):
     owner = account_with_owner(name="Gone Soon")
     other = account_with_owner(owner=owner.user, name="Stays")
@@ -175,7 +157,7 @@ def test_sole_owner_deletes_the_account_and_every_row_goes(django_capture_on_com
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("accounts:delete"), {"confirm_name": "Gone Soon"})
     assert response.status_code == 302
-    assert _rows_of(account_id) == {}
+    assert rows_of(account_id) == {}
     assert Account.objects.filter(pk=other.account.pk).exists()
     # The user lands in their remaining account.
     assert client.get(reverse("home")).context["current_account"] == other.account
@@ -242,7 +224,7 @@ def test_deletion_removes_projects_keys_uploads_transcripts_usage_and_files(
     )
     usage_aggregate()
     project_delete(account=account, actor=user, project=gone)
-    before = _rows_of(account.pk)
+    before = rows_of(account.pk)
     assert {"projects.Project", "apikeys.ApiKey", "transcripts.Transcript"} <= set(before)
     assert {"reporting.UsageEvent", "reporting.UsageRollup"} <= set(before)
 
@@ -250,5 +232,5 @@ def test_deletion_removes_projects_keys_uploads_transcripts_usage_and_files(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("accounts:delete"), {"confirm_name": "Full House"})
     assert response.status_code == 302
-    assert _rows_of(account.pk) == {}
+    assert rows_of(account.pk) == {}
     assert not upload_file.exists()
