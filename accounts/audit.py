@@ -1,10 +1,21 @@
 """The one helper services call to write the audit log (B1)."""
 
-from accounts.models import AuditAction, AuditEvent
+from typing import Any
+
+from django.db import models
+
+from accounts.models import Account, AuditAction, AuditEvent, User
 
 
 def audit_log(
-    *, account, actor, action, target=None, target_label="", metadata=None, by_support=False
+    *,
+    account: Account,
+    actor: User | None,
+    action: str,
+    target: models.Model | None = None,
+    target_label: str = "",
+    metadata: dict[str, Any] | None = None,
+    by_support: bool = False,
 ) -> AuditEvent:
     """Record that `actor` did `action` on `target` in `account`.
 
@@ -14,7 +25,10 @@ def audit_log(
     action = AuditAction(action)
     target_type = target_id = ""
     if target is not None:
-        target_type = target._meta.model_name
+        model_name = target._meta.model_name
+        if model_name is None:  # Django names every model class; never None on a row.
+            raise TypeError(f"Cannot audit {target!r}: its model has no name.")
+        target_type = model_name
         target_id = str(target.pk)
         target_label = target_label or str(target)
     return AuditEvent.objects.create(

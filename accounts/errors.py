@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import Form
+from django.http import HttpRequest
 
 
 class ServiceError(Exception):
@@ -23,7 +24,7 @@ def error_text(error: Exception) -> str:
 
 
 def show_error(
-    request, error: Exception, *, form: Form | None = None, field: str | None = None
+    request: HttpRequest, error: Exception, *, form: Form | None = None, field: str | None = None
 ) -> None:
     """On the form when the view has one (on `field`, or on the fields the error names),
     else as a message."""

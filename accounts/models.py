@@ -1,5 +1,5 @@
 import secrets
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
@@ -222,8 +222,8 @@ class AuditEvent(models.Model):
         return f"{self.get_action_display()} {self.target_label}"
 
 
-class TransferRequestQuerySet(TenantQuerySet):
-    def pending(self):
+class TransferRequestQuerySet(TenantQuerySet["OwnershipTransferRequest"]):
+    def pending(self) -> Self:
         return self.filter(status=OwnershipTransferRequest.Status.PENDING)
 
 

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import models
 
@@ -22,14 +22,25 @@ class Resource(models.TextChoices):
     MEMBERS = "members", "members"
 
 
+class PlanHolder(Protocol):
+    """What the plan table reads of an account (accounts.models.Account, which imports this)."""
+
+    @property
+    def plan(self) -> str: ...
+    @property
+    def custom_max_projects(self) -> int | None: ...
+    @property
+    def custom_max_api_keys(self) -> int | None: ...
+
+
 @dataclass(frozen=True)
 class Plan:
     code: str
     name: str
-    limits: dict
+    limits: dict[Resource, int]
     # Resources whose limit support staff set per account (Enterprise); the
     # number in `limits` applies until they do.
-    custom: frozenset = frozenset()
+    custom: frozenset[Resource] = frozenset()
 
 
 PLANS = {
@@ -53,11 +64,11 @@ PLANS = {
 }
 
 
-def get_plan(code) -> Plan:
+def get_plan(code: str) -> Plan:
     return PLANS[PlanCode(code)]
 
 
-def limit_for(account, resource) -> int:
+def limit_for(account: PlanHolder, resource: str) -> int:
     """The number of `resource` the account may hold under its plan."""
     plan = get_plan(account.plan)
     resource = Resource(resource)
@@ -78,7 +89,7 @@ LIMIT_HINTS = {Resource.MEMBERS: "Delete a pending invite or remove a member to 
 class LimitReached(ServiceError):
     """Raised by services when a create would exceed the plan's limit."""
 
-    def __init__(self, account, resource, limit):
+    def __init__(self, account: PlanHolder, resource: str, limit: int) -> None:
         self.account = account
         self.resource = Resource(resource)
         self.limit = limit
@@ -87,7 +98,7 @@ class LimitReached(ServiceError):
         super().__init__(f"{message} {hint}" if hint else message)
 
 
-def limit_message(account, resource, limit=None) -> str:
+def limit_message(account: PlanHolder, resource: str, limit: int | None = None) -> str:
     resource = Resource(resource)
     if limit is None:
         limit = limit_for(account, resource)
@@ -101,11 +112,11 @@ def limit_message(account, resource, limit=None) -> str:
 _usage_counters: dict[Resource, Callable[[Any], int]] = {}
 
 
-def register_usage_counter(resource, counter: Callable[[Any], int]) -> None:
+def register_usage_counter(resource: str, counter: Callable[[Any], int]) -> None:
     _usage_counters[Resource(resource)] = counter
 
 
-def usage_of(account, resource) -> int:
+def usage_of(account: PlanHolder, resource: str) -> int:
     """How many of `resource` the account holds now (0 when no app counts it)."""
     counter = _usage_counters.get(Resource(resource))
     return counter(account) if counter is not None else 0

@@ -1,18 +1,21 @@
+from typing import Self
+
 from django.conf import settings
 from django.db import models
 
 from accounts.tenancy import TenantQuerySet
+from projects.models import Project
 
 
-class ApiKeyQuerySet(TenantQuerySet):
+class ApiKeyQuerySet(TenantQuerySet["ApiKey"]):
     """The account's working keys, across all its projects."""
 
     account_lookup = "project__account"
 
-    def live(self):
+    def live(self) -> Self:
         return self.filter(deleted_at__isnull=True, project__deleted_at__isnull=True)
 
-    def for_project(self, project):
+    def for_project(self, project: Project) -> Self:
         return self.live().filter(project=project)
 
 

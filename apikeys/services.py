@@ -55,9 +55,10 @@ def apikey_create(
     account = locked_account(account)
     # SECURITY: the project is re-read from the account under the lock; a
     # project deleted meanwhile (a stale form) gets no key.
-    project = Project.objects.for_account(account).filter(pk=project.pk).first()
-    if project is None:
+    live = Project.objects.for_account(account).filter(pk=project.pk).first()
+    if live is None:
         raise ValidationError({"project": "That project no longer exists. Choose another one."})
+    project = live
     if create_token:
         existing = ApiKey.objects.filter(
             project__account=account, create_token=create_token

@@ -1,6 +1,7 @@
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Self
 
 from django.conf import settings
 from django.db import models
@@ -25,15 +26,15 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class InvitationQuerySet(TenantQuerySet):
-    def pending(self):
+class InvitationQuerySet(TenantQuerySet["Invitation"]):
+    def pending(self) -> Self:
         return self.filter(status=Invitation.Status.PENDING)
 
-    def pending_for_account(self, account):
+    def pending_for_account(self, account: Account) -> Self:
         """Invites that hold a seat (M1), expired ones included until deleted or resent."""
         return self.for_account(account).pending()
 
-    def by_token(self, token: str):
+    def by_token(self, token: str) -> "Invitation | None":
         """The invitation a link's token names, or None (also for malformed tokens)."""
         if not token or len(token) > 100:
             return None

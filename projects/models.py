@@ -1,18 +1,21 @@
+from typing import Self
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from accounts.models import Account
 from accounts.tenancy import TenantQuerySet
 
 
-class ProjectQuerySet(TenantQuerySet):
+class ProjectQuerySet(TenantQuerySet["Project"]):
     """`for_account`: the account's live projects, the one door in views and services."""
 
-    def live(self):
+    def live(self) -> Self:
         return self.filter(deleted_at__isnull=True)
 
-    def for_account_with_deleted(self, account):
+    def for_account_with_deleted(self, account: Account) -> Self:
         """Also the deleted ones, whose names reports keep showing (P4)."""
         return self.filter(account=account)
 

@@ -1,5 +1,7 @@
 """State changes of projects (P1, P4). Each writes its audit entry."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -95,11 +97,12 @@ def project_delete(*, account: Account, actor: User, project: Project) -> None:
     # The apps above remove what hangs off the project in this transaction: its
     # keys (from this commit on they no longer authenticate), its uploads,
     # transcripts and (once committed) their files.
-    metadata = {}
+    metadata: dict[str, Any] = {}
     for _receiver, facts in project_deleted.send(
         sender=Project, project=project, actor=actor, deleted_at=now
     ):
-        metadata.update(facts or {})
+        # django-stubs types a response as str | None; a receiver returns anything (stubs#841).
+        metadata.update(facts or {})  # type: ignore[arg-type]
 
     project.deleted_at = now
     project.save(update_fields=["deleted_at"])

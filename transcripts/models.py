@@ -1,8 +1,10 @@
 import uuid
+from typing import Self
 
 from django.db import models
 
 from accounts.tenancy import TenantQuerySet
+from projects.models import Project
 
 
 class Upload(models.Model):
@@ -27,17 +29,17 @@ class Upload(models.Model):
         db_table = "projects_upload"
         ordering = ["-created_at"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return str(self.id)
 
 
-class TranscriptQuerySet(TenantQuerySet):
+class TranscriptQuerySet(TenantQuerySet["Transcript"]):
     account_lookup = "project__account"
 
-    def live(self):
+    def live(self) -> Self:
         return self.filter(project__deleted_at__isnull=True)
 
-    def for_project(self, project):
+    def for_project(self, project: Project) -> Self:
         # SECURITY: every API query starts from the key's project (P2).
         return self.filter(project=project)
 
@@ -99,13 +101,13 @@ class Transcript(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return str(self.id)
 
     @property
-    def is_deleted(self):
+    def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
     @property
-    def is_finished(self):
+    def is_finished(self) -> bool:
         return self.status in (self.Status.COMPLETED, self.Status.ERROR)

@@ -1,9 +1,12 @@
 """Reads of uploads and transcripts for an API key: always inside the key's project (P2, P3)."""
 
+import uuid
+
+from apikeys.models import ApiKey
 from transcripts.models import Transcript, Upload
 
 
-def upload_for_key(*, api_key, upload_id) -> Upload | None:
+def upload_for_key(*, api_key: ApiKey, upload_id: uuid.UUID) -> Upload | None:
     """The key's project's live upload with this id, or None (also for another project's)."""
     # SECURITY: uploads are only ever found inside the key's project (P2, P3).
     return Upload.objects.filter(
@@ -11,6 +14,6 @@ def upload_for_key(*, api_key, upload_id) -> Upload | None:
     ).first()
 
 
-def transcript_for_key(*, api_key, transcript_id) -> Transcript | None:
+def transcript_for_key(*, api_key: ApiKey, transcript_id: uuid.UUID) -> Transcript | None:
     # SECURITY: another project's transcript is None, exactly like a missing one (P2).
     return Transcript.objects.for_project(api_key.project).filter(pk=transcript_id).first()

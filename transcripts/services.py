@@ -6,16 +6,21 @@ account; none looks an upload or transcript up by id alone. The worker's side
 """
 
 import uuid
+from collections.abc import Callable
+from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.audit import audit_log
-from accounts.models import AuditAction
+from accounts.models import Account, AuditAction, User
 from accounts.permissions import Action
 from accounts.services import ensure_can
+from apikeys.models import ApiKey
 from projects.models import Project
 from transcripts import storage
 from transcripts.engines import get_engine
@@ -33,6 +38,9 @@ from transcripts.tasks import transcription_enqueue
 DELETED_TEXT = "Deleted by user."
 DELETED_AUDIO_URL = "http://deleted_by_user"
 
+# A request body read in chunks: the API's request itself, or the console's uploaded file.
+BodyStream = HttpRequest | IO[bytes]
+
 
 def too_large() -> TooLarge:
     limit = settings.API_MAX_UPLOAD_BYTES
@@ -41,14 +49,16 @@ def too_large() -> TooLarge:
     )
 
 
-def upload_create(*, api_key, stream, content_length: int | None) -> Upload:
+def upload_create(*, api_key: ApiKey, stream: BodyStream, content_length: int | None) -> Upload:
     """Store a request body in the key's project, reading it in chunks (never whole)."""
     return _store_upload(
         project_id=api_key.project_id, api_key=api_key, stream=stream, content_length=content_length
     )
 
 
-def _store_upload(*, project_id, api_key, stream, content_length: int | None) -> Upload:
+def _store_upload(
+    *, project_id: int, api_key: ApiKey | None, stream: BodyStream, content_length: int | None
+) -> Upload:
     limit = settings.API_MAX_UPLOAD_BYTES
     if content_length is not None and content_length > limit:
         raise too_large()
@@ -71,7 +81,7 @@ def _store_upload(*, project_id, api_key, stream, content_length: int | None) ->
 
 def transcript_create(
     *,
-    api_key,
+    api_key: ApiKey,
     upload: Upload,
     audio_url: str,
     language_code: str,
@@ -91,7 +101,15 @@ def transcript_create(
     )
 
 
-def _queue(*, project_id, upload, api_key, audio_url, language_code, speech_model) -> Transcript:
+def _queue(
+    *,
+    project_id: int,
+    upload: Upload,
+    api_key: ApiKey | None,
+    audio_url: str,
+    language_code: str,
+    speech_model: str | None,
+) -> Transcript:
     engine = get_engine()
     if not engine.supports_language(language_code):
         raise UnsupportedLanguage(
@@ -113,17 +131,29 @@ def _queue(*, project_id, upload, api_key, audio_url, language_code, speech_mode
     return transcript
 
 
-def console_transcribe(*, account, actor, project: Project, file, upload_url) -> Transcript:
+def console_transcribe(
+    *,
+    account: Account,
+    actor: User,
+    project: Project,
+    file: "UploadedFile[bytes]",
+    upload_url: Callable[[Upload], str],
+) -> Transcript:
     """Upload a file from the Transcripts page and queue its transcript, as the API would.
 
     `upload_url(upload)` gives the absolute URL the transcript names as its audio_url.
     No API key is involved: the usage is the project's, with no key.
     """
     ensure_can(actor=actor, account=account, action=Action.MANAGE_PROJECTS)
+    file_name = file.name
+    if not file_name:
+        # As a form's FileField says of a file with no name.
+        raise ValidationError("No file was submitted.")
     # SECURITY: only a live project of this account, whatever the caller looked up.
-    project = Project.objects.for_account(account).filter(pk=project.pk).first()
-    if project is None:
+    live = Project.objects.for_account(account).filter(pk=project.pk).first()
+    if live is None:
         raise ValidationError("This project has been deleted.")
+    project = live
     upload = _store_upload(
         project_id=project.pk, api_key=None, stream=file, content_length=file.size
     )
@@ -142,8 +172,8 @@ def console_transcribe(*, account, actor, project: Project, file, upload_url) ->
                 actor=actor,
                 action=AuditAction.TRANSCRIPT_CREATE,
                 target=transcript,
-                target_label=f"{file.name} in {project.name}",
-                metadata={"project": project.name, "file": file.name[:200], "bytes": upload.size},
+                target_label=f"{file_name} in {project.name}",
+                metadata={"project": project.name, "file": file_name[:200], "bytes": upload.size},
             )
     except BaseException:
         storage.delete(upload.path)
@@ -152,7 +182,7 @@ def console_transcribe(*, account, actor, project: Project, file, upload_url) ->
     return transcript
 
 
-def transcript_delete(*, api_key, transcript: Transcript) -> Transcript:
+def transcript_delete(*, api_key: ApiKey, transcript: Transcript) -> Transcript:
     """Forget a finished transcript's text and its uploaded file; the row stays, marked deleted."""
     with transaction.atomic():
         # SECURITY: re-read inside the key's project.
@@ -166,7 +196,9 @@ def transcript_delete(*, api_key, transcript: Transcript) -> Transcript:
     return transcript
 
 
-def console_transcript_delete(*, account, actor, transcript: Transcript) -> Transcript:
+def console_transcript_delete(
+    *, account: Account, actor: User, transcript: Transcript
+) -> Transcript:
     """The same deletion from the Transcripts page (Owners and Admins), audited."""
     ensure_can(actor=actor, account=account, action=Action.MANAGE_PROJECTS)
     with transaction.atomic():

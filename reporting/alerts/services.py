@@ -185,9 +185,10 @@ def spend_alert_update(
 @transaction.atomic
 def spend_alert_delete(*, account, actor, alert: SpendAlert) -> None:
     ensure_can(actor=actor, account=account, action=Action.MANAGE_ALERTS)
-    alert = SpendAlert.objects.for_account(account).select_for_update().filter(pk=alert.pk).first()
-    if alert is None:
+    live = SpendAlert.objects.for_account(account).select_for_update().filter(pk=alert.pk).first()
+    if live is None:
         raise ValidationError("This spend alert was already deleted.")
+    alert = live
     audit_log(
         account=account,
         actor=actor,
@@ -265,15 +266,22 @@ def _fire(alert: SpendAlert, *, period, spend_micros: int, now) -> bool:
     with transaction.atomic():
         # Locking the alert makes concurrent checks queue; the unique
         # (alert, period) index is the last word on "once a month".
-        alert = (
+        live = (
             SpendAlert.objects.select_for_update(of=("self",))
             .select_related("account", "project")
             .filter(pk=alert.pk)
             .first()
         )
-        if (
-            alert is None
-            or alert.firings.filter(period=period, generation=alert.generation).exists()
+        if live is None or live.firings.filter(period=period, generation=live.generation).exists():
+            return False
+        alert = live
+        # Due again on the locked row: an edit since the check may have raised
+        # the threshold or made a pace alert a plain one.
+        if not alert_is_due(
+            kind=alert.kind,
+            threshold_micros=alert.threshold_micros,
+            spend_micros=spend_micros,
+            now=now,
         ):
             return False
         recipients = alert_recipients(alert)
@@ -292,6 +300,10 @@ def _fire(alert: SpendAlert, *, period, spend_micros: int, now) -> bool:
         spent = dollars(spend_micros)
         if spend_micros >= alert.threshold_micros:
             headline = f"{alert.scope_label} has spent ${spent} this month, over ${threshold}"
+        elif projected is None:
+            raise RuntimeError(
+                "A pace alert under its threshold is due only once its pace is known."
+            )
         else:
             headline = (
                 f"{alert.scope_label} is on track to spend ${dollars(projected)} "

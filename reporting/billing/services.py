@@ -174,7 +174,7 @@ def closable_until(*, now=None) -> datetime | None:
     return min(now, state.completed_at) - INVOICE_GRACE
 
 
-def _not_yet_invoiced(spend: Spend, invoices: list[Invoice]) -> tuple[list, int, int]:
+def _not_yet_invoiced(spend: Spend, invoices: list[Invoice]) -> tuple[list[SpendLine], int, int]:
     """(lines, micros, cents) of `spend` beyond what the month's `invoices` hold.
 
     Rollups only grow, so each line is the month's sum less what was invoiced.
@@ -183,13 +183,14 @@ def _not_yet_invoiced(spend: Spend, invoices: list[Invoice]) -> tuple[list, int,
     """
     invoiced: dict[tuple[int, str], SpendLine] = {}
     for invoice in invoices:
-        for line in invoice.lines.all():
-            seen = invoiced.setdefault((line.product, line.model), SpendLine(0, ""))
-            seen.seconds += line.seconds
-            seen.tokens += line.tokens
-            seen.events += line.events
-            seen.micros += line.amount_micros
-    lines = []
+        for invoice_line in invoice.lines.all():
+            key = (invoice_line.product, invoice_line.model)
+            seen = invoiced.setdefault(key, SpendLine(0, ""))
+            seen.seconds += invoice_line.seconds
+            seen.tokens += invoice_line.tokens
+            seen.events += invoice_line.events
+            seen.micros += invoice_line.amount_micros
+    lines: list[SpendLine] = []
     for line in spend.lines:
         seen = invoiced.get((line.product, line.model), SpendLine(0, ""))
         if line.events > seen.events:

@@ -1,6 +1,7 @@
 """Usage: events, the pending queue, hourly and daily rollups, aggregation state, streaming sessions."""
 
 import uuid
+from typing import Self
 
 from django.db import models
 
@@ -165,8 +166,8 @@ class AggregationState(models.Model):
         return f"aggregated at {self.completed_at}"
 
 
-class StreamingSessionQuerySet(TenantQuerySet):
-    def open(self):
+class StreamingSessionQuerySet(TenantQuerySet["StreamingSession"]):
+    def open(self) -> Self:
         return self.filter(closed_at__isnull=True)
 
 

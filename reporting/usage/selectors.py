@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from html import escape
 
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDay
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -131,6 +131,8 @@ def rollup_sums(account, filters: ReportFilters):
     # SECURITY: every report starts from the account's rollups; a filter naming
     # another account's project or key therefore matches nothing.
     whole_days = all(t.hour == t.minute == t.second == 0 for t in (filters.start, filters.end))
+    rollups: QuerySet[UsageRollupDaily] | QuerySet[UsageRollup]
+    bucket: F | TruncDay
     if filters.granularity == "day" and whole_days:
         rollups = UsageRollupDaily.objects.for_account(account).filter(
             day__gte=filters.start, day__lt=filters.end

@@ -224,7 +224,8 @@ def _insert_chunk(rows: list[list]) -> dict[str, int]:
             cursor.execute(_PG_INSERT, [_pg_array_literal(column) for column in columns])
             return {key: pk for pk, key in cursor.fetchall()}
         opts = UsageEvent._meta
-        fields = [opts.get_field(name.removesuffix("_id")) for name in _INSERT_FIELDS]
+        by_column = {field.column: field for field in opts.concrete_fields}
+        fields = [by_column[name] for name in _INSERT_FIELDS]
         placeholders = "(" + ", ".join(["%s"] * len(_INSERT_FIELDS)) + ")"
         cursor.execute(
             f"INSERT INTO {_EVENT} ({', '.join(_INSERT_FIELDS)}) VALUES "
