@@ -30,7 +30,7 @@ import socket
 import time
 from collections.abc import Mapping
 from functools import cache
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 import httpx
 from django.conf import settings
@@ -183,7 +183,7 @@ def _client() -> httpx.Client:
     return httpx.Client(trust_env=False, follow_redirects=False)
 
 
-def _read(response: httpx.Response, dest: BinaryIO, *, max_bytes: int, deadline: float) -> int:
+def _read(response: httpx.Response, dest: IO[bytes], *, max_bytes: int, deadline: float) -> int:
     announced = response.headers.get("Content-Length", "")
     if announced.isdigit() and int(announced) > max_bytes:
         raise ResponseTooLarge(f"The answer is larger than {max_bytes} bytes.")
@@ -206,7 +206,7 @@ def _failed(exc: httpx.HTTPError) -> RequestFailed:
     return RequestFailed("The request failed before a complete answer came.")
 
 
-def fetch_to(url: str, dest: BinaryIO, *, max_bytes: int, timeout: float) -> int:
+def fetch_to(url: str, dest: IO[bytes], *, max_bytes: int, timeout: float) -> int:
     """GET `url` (following vetted redirects) into `dest`; return the bytes written."""
     current = check_url(url)
     deadline = time.monotonic() + timeout

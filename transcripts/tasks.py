@@ -348,7 +348,7 @@ def expire_stuck_transcripts() -> int:
 
 
 @shared_task(bind=True)
-def deliver_webhook(self: Task, transcript_id: str) -> None:
+def deliver_webhook(self: Task[Any, Any], transcript_id: str) -> None:
     """A finished transcript's webhook, retried with exponential back-off while it fails."""
     if webhook_deliver(transcript_id=transcript_id):
         return
