@@ -196,7 +196,7 @@ STORAGES = {
 MEDIA_ROOT = Path(env("MEDIA_ROOT", VAR_DIR / "media"))
 
 # The /v2 API: uploads larger than this get 413; the engine that transcribes
-# (a class with `name` and `transcribe(path, language_code=...)`, see transcripts/engines.py).
+# (a class with `name` and `transcribe(path, options=...)`, see transcripts/engines.py).
 API_MAX_UPLOAD_BYTES = env_int("API_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 TRANSCRIPTION_ENGINE = env("TRANSCRIPTION_ENGINE", "transcripts.engines.PocketsphinxEngine")
 # A transcript still processing after max(this, 4 x its audio length) seconds
