@@ -229,6 +229,8 @@ def fetch_to(url: str, dest: IO[bytes], *, max_bytes: int, timeout: float) -> in
                     response.close()
     except httpx.HTTPError as exc:
         raise _failed(exc) from None
+    except httpx.InvalidURL:
+        raise RequestFailed("The server redirected to an invalid URL.") from None
     raise RequestFailed(f"More than {MAX_REDIRECTS} redirects.")
 
 

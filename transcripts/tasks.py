@@ -82,6 +82,10 @@ def transcript_run(*, transcript_id) -> Transcript | None:
                 fetched = stack.enter_context(_fetched(waiting.audio_url))
             except outbound.OutboundError as exc:
                 return _fail_queued(transcript_id, f"audio_url could not be fetched: {exc.message}")
+            except Exception:
+                # Never left queued to be fetched again and again.
+                logger.exception("Fetching the audio of %s failed", transcript_id)
+                return _fail_queued(transcript_id, "audio_url could not be fetched.")
         now = timezone.now()
         with transaction.atomic():
             transcript = (

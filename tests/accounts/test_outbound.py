@@ -99,6 +99,10 @@ def test_every_redirect_is_vetted(local_http, loopback_allowed):
         _fetch(local_http.url("/go"))
     assert [r.path for r in local_http.received] == ["/go"]
     assert _fetch(local_http.url("/relative")) == WAV
+    for location in ("file:///etc/passwd", "http://:99/x", "http://exa mple.invalid/"):
+        local_http.routes["/odd"] = (302, {"Location": location}, b"")
+        with pytest.raises(outbound.OutboundError):
+            _fetch(local_http.url("/odd"))
 
 
 def test_redirect_loops_end(local_http, loopback_allowed):
