@@ -5,6 +5,7 @@ cache, an embedded (filesystem) Celery broker and console email. DATABASE_URL
 and REDIS_URL switch to PostgreSQL and Redis.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -195,7 +196,7 @@ STORAGES = {
 MEDIA_ROOT = Path(env("MEDIA_ROOT", VAR_DIR / "media"))
 
 # The /v2 API: uploads larger than this get 413; the engine that transcribes
-# (a class with `name` and `transcribe(path, language_code=...)`, see transcripts/engines.py).
+# (a class with `name` and `transcribe(path, options=...)`, see transcripts/engines.py).
 API_MAX_UPLOAD_BYTES = env_int("API_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 TRANSCRIPTION_ENGINE = env("TRANSCRIPTION_ENGINE", "transcripts.engines.PocketsphinxEngine")
 # A transcript still processing after max(this, 4 x its audio length) seconds
@@ -203,6 +204,25 @@ TRANSCRIPTION_ENGINE = env("TRANSCRIPTION_ENGINE", "transcripts.engines.Pocketsp
 TRANSCRIPT_MIN_TIMEOUT = env_int("TRANSCRIPT_MIN_TIMEOUT", 15 * 60)
 # A transcript still queued after this many seconds is queued again (its message was lost).
 TRANSCRIPT_REQUEUE_AFTER = env_int("TRANSCRIPT_REQUEUE_AFTER", 10 * 60)
+
+# Uploads that no transcript used are removed after this many seconds.
+UPLOAD_UNUSED_TTL = env_int("UPLOAD_UNUSED_TTL", 24 * 3600)
+# A remote audio_url: fetched by the worker with this cap and this timeout (seconds, whole download).
+AUDIO_URL_MAX_BYTES = env_int("AUDIO_URL_MAX_BYTES", API_MAX_UPLOAD_BYTES)
+AUDIO_URL_TIMEOUT = env_int("AUDIO_URL_TIMEOUT", 120)
+# Transcript webhooks: the timeout of one POST, and how often a failed one is retried
+# (after WEBHOOK_BACKOFF seconds, doubling each time, at most an hour apart).
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10)
+WEBHOOK_RETRIES = env_int("WEBHOOK_RETRIES", 5)
+WEBHOOK_BACKOFF = env_int("WEBHOOK_BACKOFF", 10)
+# Outbound requests (accounts/outbound.py) refuse loopback, private, link-local,
+# multicast and reserved addresses, except in these networks (CIDRs: a self-hosted LAN).
+OUTBOUND_ALLOWED_NETWORKS = env_list("OUTBOUND_ALLOWED_NETWORKS")
+for _cidr in OUTBOUND_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_cidr, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"OUTBOUND_ALLOWED_NETWORKS: {_exc}") from None
 
 # Celery: Redis when REDIS_URL is set, otherwise an embedded filesystem broker.
 if REDIS_URL:
@@ -251,6 +271,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.close_invoices",
         "schedule": 3600.0,
     },
+    "uploads-purge-unused": {
+        "task": "transcripts.tasks.purge_unused_uploads",
+        "schedule": 3600.0,
+    },
     "autopay-top-ups": {
         "task": "reporting.tasks.autopay_top_ups",
         "schedule": 60.0,
@@ -261,6 +285,8 @@ CELERY_BEAT_SCHEDULE = {
 INTERNAL_SERVICE_TOKEN = env("INTERNAL_SERVICE_TOKEN", "")
 # Seals authenticator secrets at rest; derived from SECRET_KEY when unset.
 MFA_SEALING_KEY = env("MFA_SEALING_KEY", "")
+# Seals other stored secrets (webhook auth headers); derived from SECRET_KEY when unset.
+SEALING_KEY = env("SEALING_KEY", "")
 # Ingest: at most this many events per request, and this many bytes of body.
 USAGE_INGEST_MAX_EVENTS = env_int("USAGE_INGEST_MAX_EVENTS", 1000)
 USAGE_INGEST_MAX_BYTES = env_int("USAGE_INGEST_MAX_BYTES", 2 * 1024 * 1024)

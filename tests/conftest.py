@@ -97,3 +97,20 @@ def speech_wav(tmp_path_factory) -> Path:
     from tests.transcripts.api_support import espeak
 
     return espeak(tmp_path_factory.mktemp("speech") / "speech.wav")
+
+
+@pytest.fixture
+def local_http():
+    """A threaded HTTP server on 127.0.0.1 (tests/local_http.py), stopped afterwards."""
+    from tests.local_http import serve
+
+    state, server = serve()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def loopback_allowed(settings):
+    """Outbound requests may reach 127.0.0.1 (and only it, of the loopback range)."""
+    settings.OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]

@@ -14,28 +14,34 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db.models import Q
-from django.http import FileResponse, JsonResponse
+from django.http import FileResponse, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve, reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from apikeys.auth import KeyAuthError, authenticate
-from transcripts import selectors, services, storage
+from transcripts import formatting, selectors, services, storage
 from transcripts.errors import (
     InvalidRequest,
+    NotCompleted,
     NotFound,
     TooLarge,
     TranscriptError,
     UploadInaccessible,
 )
 from transcripts.models import Transcript
+from transcripts.options import MAX_URL_CHARS, parse_options
 from transcripts.services import DELETED_AUDIO_URL, DELETED_TEXT
 
 logger = logging.getLogger(__name__)
 
-SPEECH_MODELS = ("best", "nano", "slam-1", "universal")
 LIST_DEFAULT_LIMIT = 10
 LIST_MAX_LIMIT = 200
 NOT_FOUND = "Transcript not found"
+MAX_CHARS_PER_CAPTION = 10_000
+MAX_SEARCH_TERMS = 50
+MAX_SEARCH_TERM_CHARS = 200
+# The reference names these models in required fields that no longer mean anything.
+LEGACY_MODEL = "assemblyai_default"
 
 
 # The one place where what the services refuse becomes an HTTP status.
@@ -109,28 +115,67 @@ def _parse_uuid(value: str, message: str, invalid=InvalidRequest):
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
+    """The reference's list timestamps: UTC, no offset (`2026-01-31T12:00:00.123456`)."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat() if moment else None
+
+
+def _words_json(words: list | None) -> list | None:
+    if words is None:
+        return None
+    return [{**word, "speaker": word.get("speaker"), "channel": None} for word in words]
 
 
 def transcript_json(transcript: Transcript) -> dict:
+    """A transcript as the reference's Transcript schema: every required field, typed."""
     deleted = transcript.is_deleted
-    return {
+    body = {
         "id": str(transcript.id),
         "status": transcript.status,
         "audio_url": DELETED_AUDIO_URL if deleted else transcript.audio_url,
         "text": DELETED_TEXT if deleted else transcript.text,
-        "words": None if deleted else transcript.words,
+        "words": None if deleted else _words_json(transcript.words),
         "utterances": None,
         "confidence": None if deleted else transcript.confidence,
         "audio_duration": transcript.audio_duration,
+        "audio_start_from": transcript.audio_start_from,
+        "audio_end_at": transcript.audio_end_at,
         "language_code": transcript.language_code,
+        "language_confidence": None,
+        "language_confidence_threshold": None,
+        "language_detection": False,
         "speech_model": transcript.speech_model,
         "speech_model_used": transcript.speech_model_used,
-        "punctuate": False,
-        "format_text": False,
-        "webhook_url": None,
-        "error": transcript.error or None,
+        "language_model": LEGACY_MODEL,
+        "acoustic_model": LEGACY_MODEL,
+        "punctuate": transcript.punctuate,
+        "format_text": transcript.format_text,
+        "word_boost": transcript.word_boost,
+        "boost_param": transcript.boost_param or None,
+        "keyterms_prompt": transcript.keyterms_prompt,
+        "webhook_url": transcript.webhook_url or None,
+        "webhook_status_code": transcript.webhook_status_code,
+        # SECURITY: whether there is an auth header, and its name; never its value.
+        "webhook_auth": bool(transcript.webhook_auth_header_sealed),
+        "webhook_auth_header_name": transcript.webhook_auth_header_name or None,
+        # What this server does not do: asked for, they are refused (transcripts.options).
+        "speaker_labels": False,
+        "auto_highlights": False,
+        "auto_highlights_result": None,
+        "redact_pii": False,
+        "summarization": False,
+        "content_safety": False,
+        "iab_categories": False,
+        "sentiment_analysis": False,
+        "entity_detection": False,
+        "auto_chapters": False,
+        "disfluencies": False,
+        "filter_profanity": False,
+        "multichannel": False,
+        "throttled": None,
     }
+    if transcript.error:
+        body["error"] = transcript.error
+    return body
 
 
 @api_endpoint("POST")
@@ -169,6 +214,87 @@ def transcripts_view(request, api_key):
     return _list(request, api_key)
 
 
+def _completed(api_key, transcript_id: str) -> Transcript:
+    """The key's project's completed transcript, for the exports."""
+    parsed = _parse_uuid(transcript_id, f"Invalid transcript id {transcript_id!r}: ids are UUIDs.")
+    transcript = selectors.transcript_for_key(api_key=api_key, transcript_id=parsed)
+    if transcript is None:
+        raise NotFound(NOT_FOUND)
+    if transcript.is_deleted:
+        raise NotCompleted("This transcript was deleted.")
+    if transcript.status != Transcript.Status.COMPLETED or transcript.words is None:
+        raise NotCompleted(f"This transcript is {transcript.status}, not completed.")
+    return transcript
+
+
+def _export_head(transcript: Transcript) -> dict:
+    return {
+        "id": str(transcript.id),
+        "confidence": transcript.confidence or 0.0,
+        "audio_duration": float(transcript.audio_duration or 0),
+        "speech_model_used": transcript.speech_model_used,
+    }
+
+
+@api_endpoint("GET")
+def transcript_sentences(request, api_key, transcript_id):
+    """`GET /v2/transcript/{id}/sentences`."""
+    transcript = _completed(api_key, transcript_id)
+    sentences = formatting.sentences(transcript.words or [])
+    return JsonResponse({**_export_head(transcript), "sentences": sentences})
+
+
+@api_endpoint("GET")
+def transcript_paragraphs(request, api_key, transcript_id):
+    """`GET /v2/transcript/{id}/paragraphs`."""
+    transcript = _completed(api_key, transcript_id)
+    paragraphs = formatting.paragraphs(transcript.words or [])
+    return JsonResponse({**_export_head(transcript), "paragraphs": paragraphs})
+
+
+@api_endpoint("GET")
+def transcript_subtitles(request, api_key, transcript_id, subtitle_format):
+    """`GET /v2/transcript/{id}/srt` and `/vtt`, with `chars_per_caption`."""
+    raw = request.GET.get("chars_per_caption")
+    chars = formatting.DEFAULT_CHARS_PER_CAPTION
+    if raw is not None:
+        try:
+            chars = int(raw)
+        except ValueError:
+            chars = 0
+        if not 1 <= chars <= MAX_CHARS_PER_CAPTION:
+            raise InvalidRequest(
+                f"chars_per_caption must be a whole number from 1 to {MAX_CHARS_PER_CAPTION}."
+            )
+    transcript = _completed(api_key, transcript_id)
+    export = formatting.srt if subtitle_format == "srt" else formatting.vtt
+    return HttpResponse(
+        export(transcript.words or [], chars), content_type="text/plain; charset=utf-8"
+    )
+
+
+@api_endpoint("GET")
+def transcript_word_search(request, api_key, transcript_id):
+    """`GET /v2/transcript/{id}/word-search?words=a,b c`: where each word or phrase occurs."""
+    terms = [term.strip() for term in request.GET.get("words", "").split(",") if term.strip()]
+    if not terms:
+        raise InvalidRequest("words is required: the words or phrases to find, comma-separated.")
+    if len(terms) > MAX_SEARCH_TERMS or any(len(t) > MAX_SEARCH_TERM_CHARS for t in terms):
+        raise InvalidRequest(
+            f"words takes at most {MAX_SEARCH_TERMS} words or phrases of at most "
+            f"{MAX_SEARCH_TERM_CHARS} characters."
+        )
+    transcript = _completed(api_key, transcript_id)
+    matches = formatting.word_search(transcript.words or [], terms)
+    return JsonResponse(
+        {
+            "id": str(transcript.id),
+            "total_count": sum(match["count"] for match in matches),
+            "matches": matches,
+        }
+    )
+
+
 @api_endpoint("GET", "DELETE")
 def transcript_view(request, api_key, transcript_id):
     parsed = _parse_uuid(transcript_id, f"Invalid transcript id {transcript_id!r}: ids are UUIDs.")
@@ -205,43 +331,42 @@ def _create(request, api_key):
     data = _json_object(request)
     audio_url = data.get("audio_url")
     if not isinstance(audio_url, str) or not audio_url.strip():
-        raise InvalidRequest("audio_url is required: the upload_url returned by POST /v2/upload.")
+        raise InvalidRequest(
+            "audio_url is required: the upload_url returned by POST /v2/upload, "
+            "or an http(s) URL of the audio."
+        )
     audio_url = audio_url.strip()
-    speech_model = data.get("speech_model")
-    if speech_model is not None and speech_model not in SPEECH_MODELS:
-        raise InvalidRequest(f"speech_model must be null or one of {', '.join(SPEECH_MODELS)}.")
-    language_code = data.get("language_code") or "en_us"
-    if not isinstance(language_code, str) or len(language_code) > 16:
-        raise InvalidRequest("language_code must be a language code such as en_us.")
+    options = parse_options(data)
     stored = _upload_from_url(request, api_key, audio_url)
     transcript = services.transcript_create(
-        api_key=api_key,
-        upload=stored,
-        audio_url=audio_url,
-        language_code=language_code,
-        speech_model=speech_model,
+        api_key=api_key, upload=stored, audio_url=audio_url, options=options
     )
     return JsonResponse(transcript_json(transcript))
 
 
 def _upload_from_url(request, api_key, audio_url: str):
-    """The upload an `audio_url` names, if it is one of this server's upload URLs."""
-    remote = InvalidRequest(
-        "audio_url must be an upload_url returned by POST /v2/upload on this server: "
-        "this server does not fetch remote URLs."
-    )
-    if len(audio_url) > 500:
-        raise remote
+    """The upload an `audio_url` names if it is one of this server's upload URLs; None for
+    a remote URL (the worker fetches it)."""
+    if len(audio_url) > MAX_URL_CHARS:
+        raise InvalidRequest(f"audio_url is longer than {MAX_URL_CHARS} characters.")
     parts = urlsplit(audio_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidRequest(
+            "audio_url must be an upload_url returned by POST /v2/upload, or an http(s) URL."
+        )
     our_hosts = {request.get_host(), urlsplit(settings.SITE_URL).netloc}
-    if parts.scheme not in ("http", "https") or parts.netloc not in our_hosts:
-        raise remote
+    if parts.netloc not in our_hosts:
+        return None
+    not_upload = InvalidRequest(
+        "audio_url names this server but not an upload: use the upload_url returned by "
+        "POST /v2/upload."
+    )
     try:
         match = resolve(parts.path)
     except Resolver404:
-        raise remote from None
+        raise not_upload from None
     if match.view_name != "v2:upload_file":
-        raise remote
+        raise not_upload
     forbidden = UploadInaccessible("Cannot access uploaded file")
     try:
         upload_id = uuid.UUID(match.kwargs["upload_id"])

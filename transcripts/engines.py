@@ -1,7 +1,7 @@
 """Speech-to-text engines: one small interface, chosen by `settings.TRANSCRIPTION_ENGINE`.
 
 An engine is a class with a `name` (reported as `speech_model_used` and as the
-model in usage reports) and `transcribe(path, *, language_code) -> Result`.
+model in usage reports) and `transcribe(path, *, options: EngineOptions) -> Result`.
 It raises `transcripts.audio.AudioError` for a file it cannot read. A stronger
 engine (for example faster-whisper given a local model path) plugs in the same
 way without becoming a default dependency.
@@ -16,6 +16,16 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from transcripts.audio import TARGET_RATE, AudioError, pcm16k_chunks, probe
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """What a transcript asks of the engine (built by `transcripts.tasks.engine_options`)."""
+
+    language_code: str = "en_us"
+    hotwords: tuple[str, ...] = ()  # from word_boost (and keyterms_prompt)
+    start_ms: int | None = None  # audio_start_from
+    end_ms: int | None = None  # audio_end_at
 
 
 @dataclass(frozen=True)
@@ -44,7 +54,7 @@ class Engine(Protocol):
 
     def supports_language(self, language_code: str) -> bool: ...
 
-    def transcribe(self, path, *, language_code: str) -> Result: ...
+    def transcribe(self, path: str, *, options: EngineOptions) -> Result: ...
 
 
 @cache
@@ -76,9 +86,10 @@ class PocketsphinxEngine:
         self._decoder.set_cmn(self._initial_cmn)
         return self._decoder
 
-    def transcribe(self, path, *, language_code: str = "en_us") -> Result:
+    def transcribe(self, path, *, options: EngineOptions) -> Result:
         from pocketsphinx import Endpointer
 
+        language_code = options.language_code
         if not self.supports_language(language_code):
             raise AudioError(f"This server's engine transcribes English only, not {language_code}.")
         info = probe(path)

@@ -19,6 +19,14 @@ class UnsupportedLanguage(InvalidRequest):
     """The engine does not transcribe this language."""
 
 
+class UnsupportedOption(InvalidRequest):
+    """An option this server cannot honour, named in the message (never silently ignored)."""
+
+
+class NotCompleted(InvalidRequest):
+    """The transcript has no words to export: not completed, or deleted."""
+
+
 class NotFinished(InvalidRequest):
     """The transcript is still queued or processing, so it cannot be deleted yet."""
 

@@ -28,6 +28,14 @@ class Upload(models.Model):
         # The table it had when it lived in projects (moved in state only).
         db_table = "projects_upload"
         ordering = ["-created_at"]
+        indexes = [
+            # The clean-up's query: live uploads by age (transcripts.tasks.uploads_purge_unused).
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="upload_live_created",
+            ),
+        ]
 
     def __str__(self) -> str:
         return str(self.id)
@@ -66,7 +74,9 @@ class Transcript(models.Model):
     # Kept apart from the key row so that lists and reports name the key even
     # after it is gone.
     api_key_name = models.CharField(max_length=100, blank=True)
-    audio_url = models.CharField(max_length=500)
+    audio_url = models.CharField(max_length=2048)
+    # An audio_url that is not one of our uploads: the worker fetches it (accounts.outbound).
+    remote_audio = models.BooleanField(default=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     language_code = models.CharField(max_length=16, default="en_us")
     # What the caller asked for (null or one of the reference's names) and the
@@ -78,6 +88,20 @@ class Transcript(models.Model):
     confidence = models.FloatField(null=True, blank=True)
     audio_duration = models.PositiveIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # The options asked for (transcripts.options), echoed in every answer.
+    punctuate = models.BooleanField(default=True)
+    format_text = models.BooleanField(default=True)
+    word_boost = models.JSONField(default=list, blank=True)
+    boost_param = models.CharField(max_length=8, blank=True)
+    keyterms_prompt = models.JSONField(default=list, blank=True)
+    audio_start_from = models.PositiveIntegerField(null=True, blank=True)
+    audio_end_at = models.PositiveIntegerField(null=True, blank=True)
+    webhook_url = models.CharField(max_length=2048, blank=True)
+    webhook_auth_header_name = models.CharField(max_length=100, blank=True)
+    # SECURITY: the header's value is stored sealed (accounts.sealing) and never shown back.
+    webhook_auth_header_sealed = models.TextField(blank=True)
+    # The receiver's last answer (null: not sent yet, or no answer at all).
+    webhook_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     # A transcript still processing after this moment is moved to error.

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.audit import audit_log
 from accounts.models import Account, AuditAction, User
 from accounts.permissions import Action
+from accounts.sealing import seal_text
 from accounts.services import ensure_can
 from apikeys.models import ApiKey
 from projects.models import Project
@@ -32,7 +33,8 @@ from transcripts.errors import (
     UploadInaccessible,
 )
 from transcripts.models import Transcript, Upload
-from transcripts.tasks import transcription_enqueue
+from transcripts.options import TranscriptOptions
+from transcripts.tasks import WEBHOOK_HEADER_PURPOSE, transcription_enqueue
 
 # What the reference API shows in place of a deleted transcript's content.
 DELETED_TEXT = "Deleted by user."
@@ -80,52 +82,67 @@ def _store_upload(
 
 
 def transcript_create(
-    *,
-    api_key: ApiKey,
-    upload: Upload,
-    audio_url: str,
-    language_code: str,
-    speech_model: str | None,
+    *, api_key: ApiKey, upload: Upload | None, audio_url: str, options: TranscriptOptions
 ) -> Transcript:
-    """Queue the transcription of one of the key's project's uploads."""
+    """Queue the transcription of one of the key's project's uploads, or of a remote
+    `audio_url` (upload None) that the worker fetches behind the SSRF guard."""
     # SECURITY: P3, checked again here whatever the caller did.
-    if upload.project_id != api_key.project_id or upload.deleted_at is not None:
+    if upload is not None and (
+        upload.project_id != api_key.project_id or upload.deleted_at is not None
+    ):
         raise UploadInaccessible("Cannot access uploaded file")
     return _queue(
         project_id=api_key.project_id,
         upload=upload,
         api_key=api_key,
         audio_url=audio_url,
-        language_code=language_code,
-        speech_model=speech_model,
+        options=options,
     )
 
 
 def _queue(
     *,
     project_id: int,
-    upload: Upload,
+    upload: Upload | None,
     api_key: ApiKey | None,
     audio_url: str,
-    language_code: str,
-    speech_model: str | None,
+    options: TranscriptOptions,
 ) -> Transcript:
     engine = get_engine()
-    if not engine.supports_language(language_code):
+    if not engine.supports_language(options.language_code):
         raise UnsupportedLanguage(
-            f"language_code {language_code!r} is not supported: this server transcribes English "
-            "(en, en_us, en_uk, en_au)."
+            f"language_code {options.language_code!r} is not supported: this server "
+            "transcribes English (en, en_us, en_uk, en_au)."
         )
+    sealed = ""
+    if options.webhook_auth_header_value:
+        sealed = seal_text(options.webhook_auth_header_value, purpose=WEBHOOK_HEADER_PURPOSE)
     with transaction.atomic():
+        if upload is not None:
+            # Locked, so that the clean-up of unused uploads cannot take it meanwhile.
+            live = Upload.objects.select_for_update().filter(pk=upload.pk, deleted_at__isnull=True)
+            if not live.exists():
+                raise UploadInaccessible("Cannot access uploaded file")
         transcript = Transcript.objects.create(
             project_id=project_id,
             upload=upload,
             api_key=api_key,
             api_key_name=api_key.name if api_key else "",
             audio_url=audio_url,
-            language_code=language_code,
-            speech_model=speech_model,
+            remote_audio=upload is None,
+            language_code=options.language_code,
+            speech_model=options.speech_model,
             speech_model_used=engine.name,
+            punctuate=options.punctuate,
+            format_text=options.format_text,
+            word_boost=list(options.word_boost),
+            boost_param=options.boost_param,
+            keyterms_prompt=list(options.keyterms_prompt),
+            audio_start_from=options.audio_start_from,
+            audio_end_at=options.audio_end_at,
+            webhook_url=options.webhook_url,
+            webhook_auth_header_name=options.webhook_auth_header_name,
+            webhook_auth_header_sealed=sealed,
         )
         transaction.on_commit(lambda: transcription_enqueue(transcript.pk))
     return transcript
@@ -164,8 +181,7 @@ def console_transcribe(
                 upload=upload,
                 api_key=None,
                 audio_url=upload_url(upload),
-                language_code="en_us",
-                speech_model=None,
+                options=TranscriptOptions(),
             )
             audit_log(
                 account=account,

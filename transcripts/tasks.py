@@ -7,24 +7,48 @@ this module, never the other way round.
 
 import logging
 import math
-from contextlib import ExitStack
-from datetime import timedelta
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from accounts import outbound
+from accounts.sealing import SealError, unseal_text
 from reporting.usage.services import usage_event_record
 from transcripts import storage
 from transcripts.audio import AudioError, probe
-from transcripts.engines import Result, get_engine
-from transcripts.models import Transcript
+from transcripts.engines import EngineOptions, Result, get_engine
+from transcripts.formatting import WordJson, apply_text_options
+from transcripts.models import Transcript, Upload
 
 logger = logging.getLogger(__name__)
 
 # At most this many transcripts are queued again per watchdog run.
 REQUEUE_BATCH = 200
+# At most this many unused uploads are removed per clean-up run.
+PURGE_BATCH = 500
+# What the webhook header's value is sealed for (accounts.sealing).
+WEBHOOK_HEADER_PURPOSE = "transcript-webhook-header"
+
+
+def engine_options(transcript: Transcript) -> EngineOptions:
+    """What the engine is asked for this transcript: its language, hotwords and time window."""
+    hotwords = dict.fromkeys([*transcript.word_boost, *transcript.keyterms_prompt])
+    return EngineOptions(
+        language_code=transcript.language_code,
+        hotwords=tuple(hotwords),
+        start_ms=transcript.audio_start_from,
+        end_ms=transcript.audio_end_at,
+    )
 
 
 def transcription_enqueue(transcript_id) -> None:
@@ -45,10 +69,24 @@ def _deadline(started, duration: float):
 def transcript_run(*, transcript_id) -> Transcript | None:
     """Transcribe a queued transcript: queued -> processing -> completed or error.
 
-    Idempotent: a transcript that is not queued any more is left alone.
+    Idempotent: a transcript that is not queued any more is left alone. A remote
+    audio_url is fetched first (outside any transaction: it may take a while).
     """
-    now = timezone.now()
     with ExitStack() as stack:
+        fetched: Path | None = None
+        waiting = Transcript.objects.filter(pk=transcript_id).first()
+        if waiting is None or waiting.status != Transcript.Status.QUEUED:
+            return waiting
+        if waiting.remote_audio:
+            try:
+                fetched = stack.enter_context(_fetched(waiting.audio_url))
+            except outbound.OutboundError as exc:
+                return _fail_queued(transcript_id, f"audio_url could not be fetched: {exc.message}")
+            except Exception:
+                # Never left queued to be fetched again and again.
+                logger.exception("Fetching the audio of %s failed", transcript_id)
+                return _fail_queued(transcript_id, "audio_url could not be fetched.")
+        now = timezone.now()
         with transaction.atomic():
             transcript = (
                 Transcript.objects.select_for_update(of=("self",))
@@ -59,16 +97,22 @@ def transcript_run(*, transcript_id) -> Transcript | None:
             if transcript is None or transcript.status != Transcript.Status.QUEUED:
                 return transcript
             upload = transcript.upload
-            if upload is None or upload.deleted_at is not None or not upload.path:
+            if fetched is None and (
+                upload is None or upload.deleted_at is not None or not upload.path
+            ):
                 return _fail(transcript, "The uploaded file was deleted before it was transcribed.")
             try:
                 # The engine reads a local file: the storage's own, or a copy kept until the end.
-                path = stack.enter_context(storage.local_path(upload.path))
+                if fetched is not None:
+                    path = fetched
+                else:
+                    assert upload is not None
+                    path = stack.enter_context(storage.local_path(upload.path))
                 info = probe(path)
             except AudioError as exc:
                 return _fail(transcript, str(exc))
             except OSError:
-                logger.exception("Upload %s is unreadable", upload.pk)
+                logger.exception("The audio of %s is unreadable", transcript.pk)
                 return _fail(transcript, "The uploaded file could not be read.")
             transcript.status = Transcript.Status.PROCESSING
             transcript.started_at = now
@@ -76,7 +120,7 @@ def transcript_run(*, transcript_id) -> Transcript | None:
             transcript.audio_duration = _whole_seconds(info.duration)
             transcript.save(update_fields=["status", "started_at", "deadline_at", "audio_duration"])
         try:
-            result = get_engine().transcribe(path, language_code=transcript.language_code)
+            result = get_engine().transcribe(str(path), options=engine_options(transcript))
         except AudioError as exc:
             return _finish(transcript.pk, error=str(exc))
         except Exception:
@@ -90,6 +134,28 @@ def transcript_run(*, transcript_id) -> Transcript | None:
         return _finish(transcript.pk, error="The transcript could not be saved.")
 
 
+@contextmanager
+def _fetched(url: str) -> Iterator[Path]:
+    """A remote audio file in a temporary file, removed afterwards."""
+    with tempfile.NamedTemporaryFile(prefix="audio-url-") as copy:
+        outbound.fetch_to(
+            url,
+            copy,
+            max_bytes=settings.AUDIO_URL_MAX_BYTES,
+            timeout=settings.AUDIO_URL_TIMEOUT,
+        )
+        copy.flush()
+        yield Path(copy.name)
+
+
+@transaction.atomic
+def _fail_queued(transcript_id: Any, message: str) -> Transcript | None:
+    transcript = Transcript.objects.select_for_update(of=("self",)).filter(pk=transcript_id).first()
+    if transcript is None or transcript.status != Transcript.Status.QUEUED:
+        return transcript
+    return _fail(transcript, message)
+
+
 def _whole_seconds(duration: float) -> int:
     return max(1, round(duration)) if duration > 0 else 0
 
@@ -99,7 +165,21 @@ def _fail(transcript: Transcript, message: str) -> Transcript:
     transcript.error = message
     transcript.completed_at = timezone.now()
     transcript.save(update_fields=["status", "error", "completed_at"])
+    _announce(transcript)
     return transcript
+
+
+def _announce(transcript: Transcript) -> None:
+    """Tell the transcript's webhook (if any) that it finished, once this commits."""
+    if transcript.webhook_url:
+        transaction.on_commit(partial(webhook_enqueue, transcript.pk))
+
+
+def webhook_enqueue(transcript_id: Any) -> None:
+    try:
+        deliver_webhook.delay(str(transcript_id))
+    except Exception:
+        logger.exception("Could not queue the webhook of transcript %s", transcript_id)
 
 
 @transaction.atomic
@@ -117,11 +197,19 @@ def _finish(transcript_id, *, result: Result | None = None, error: str = "") -> 
         return _fail(transcript, error)
     transcript.status = Transcript.Status.COMPLETED
     transcript.completed_at = timezone.now()
-    transcript.text = result.text
-    transcript.words = [
-        {"text": w.text, "start": w.start, "end": w.end, "confidence": w.confidence}
+    words: list[WordJson] = [
+        {
+            "text": w.text,
+            "start": w.start,
+            "end": w.end,
+            "confidence": w.confidence,
+            "speaker": None,
+        }
         for w in result.words
     ]
+    transcript.text, transcript.words = apply_text_options(
+        result.text, words, punctuate=transcript.punctuate, format_text=transcript.format_text
+    )
     transcript.confidence = result.confidence
     transcript.audio_duration = _whole_seconds(result.duration)
     transcript.save(
@@ -135,6 +223,7 @@ def _finish(transcript_id, *, result: Result | None = None, error: str = "") -> 
         ]
     )
     _record_usage(transcript)
+    _announce(transcript)
     return transcript
 
 
@@ -189,6 +278,64 @@ def transcripts_requeue_waiting(*, now=None) -> int:
     return len(waiting)
 
 
+def webhook_backoff(attempt: int) -> int:
+    """Seconds before retry number `attempt + 1`: doubling from WEBHOOK_BACKOFF, at most an hour."""
+    return int(min(settings.WEBHOOK_BACKOFF * 2**attempt, 3600))
+
+
+def webhook_deliver(*, transcript_id: Any) -> bool:
+    """POST `{"transcript_id", "status"}` to the transcript's webhook_url, through the SSRF
+    guard; record the answer's status. True when delivered (or nothing to deliver)."""
+    transcript = Transcript.objects.filter(pk=transcript_id).first()
+    if transcript is None or not transcript.webhook_url or not transcript.is_finished:
+        return True
+    headers: dict[str, str] = {}
+    if transcript.webhook_auth_header_name and transcript.webhook_auth_header_sealed:
+        try:
+            headers[transcript.webhook_auth_header_name] = unseal_text(
+                transcript.webhook_auth_header_sealed, purpose=WEBHOOK_HEADER_PURPOSE
+            )
+        except SealError:
+            # The sealing key changed: sent without it, the receiver can tell.
+            logger.warning("The webhook header of %s could not be unsealed", transcript.pk)
+    status: int | None
+    try:
+        status = outbound.post_json(
+            transcript.webhook_url,
+            {"transcript_id": str(transcript.pk), "status": transcript.status},
+            headers=headers,
+            timeout=settings.WEBHOOK_TIMEOUT,
+        )
+    except outbound.OutboundError as exc:
+        # SECURITY: the message names the URL's host at most, never the header.
+        logger.warning("Webhook of %s not delivered: %s", transcript.pk, exc.message)
+        status = None
+    Transcript.objects.filter(pk=transcript.pk).update(webhook_status_code=status)
+    return status is not None and 200 <= status < 300
+
+
+def uploads_purge_unused(*, now: datetime | None = None) -> int:
+    """Remove uploads that no transcript used within UPLOAD_UNUSED_TTL seconds (files too)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.UPLOAD_UNUSED_TTL)
+    with transaction.atomic():
+        # Locked and skipped when locked: a transcript being created for one holds it.
+        stale = list(
+            Upload.objects.select_for_update(skip_locked=True)
+            .filter(deleted_at__isnull=True, created_at__lt=cutoff)
+            .filter(~Exists(Transcript.objects.filter(upload=OuterRef("pk"))))
+            .order_by("created_at")[:PURGE_BATCH]
+        )
+        names = [upload.path for upload in stale if upload.path]
+        Upload.objects.filter(pk__in=[upload.pk for upload in stale]).update(
+            deleted_at=now, path=""
+        )
+        storage.delete_on_commit(*names)
+    if stale:
+        logger.info("Removed %d unused uploads", len(stale))
+    return len(stale)
+
+
 # The Celery tasks
 
 
@@ -202,3 +349,20 @@ def expire_stuck_transcripts() -> int:
     """The watchdog: transcripts stuck processing end in error; those left waiting are queued again."""
     transcripts_requeue_waiting()
     return transcripts_expire_stuck()
+
+
+@shared_task(bind=True)
+def deliver_webhook(self: Task[Any, Any], transcript_id: str) -> None:
+    """A finished transcript's webhook, retried with exponential back-off while it fails."""
+    if webhook_deliver(transcript_id=transcript_id):
+        return
+    attempt = self.request.retries
+    if attempt >= settings.WEBHOOK_RETRIES:
+        logger.warning("Webhook of %s given up after %d attempts", transcript_id, attempt + 1)
+        return
+    raise self.retry(countdown=webhook_backoff(attempt), max_retries=settings.WEBHOOK_RETRIES)
+
+
+@shared_task
+def purge_unused_uploads() -> int:
+    return uploads_purge_unused()

@@ -31,6 +31,10 @@ def _project(world):
     return {"project_id": world["transcripts_project"].pk}
 
 
+def _transcript_id(world):
+    return {"transcript_id": str(world["transcript"].pk)}
+
+
 ROWS = {
     # The outsider asks for the team's project: 404, as for one that does not exist.
     "transcripts:list": members_only(outsider=NOT_FOUND, kwargs=_project),
@@ -62,6 +66,11 @@ ROWS = {
     "v2:upload_file": _api(kwargs=lambda world: {"upload_id": str(world["transcript"].upload_id)}),
     "v2:transcripts": _api(),
     "v2:transcript": _api(kwargs=lambda world: {"transcript_id": str(world["transcript"].pk)}),
+    "v2:transcript_sentences": _api(kwargs=_transcript_id),
+    "v2:transcript_paragraphs": _api(kwargs=_transcript_id),
+    "v2:transcript_srt": _api(kwargs=_transcript_id),
+    "v2:transcript_vtt": _api(kwargs=_transcript_id),
+    "v2:transcript_word_search": _api(kwargs=_transcript_id),
 }
 
 

@@ -9,6 +9,7 @@ from tests.transcripts.api_support import stored_transcript, stored_upload
 from transcripts import errors, services
 from transcripts.api import STATUS_OF, status_of
 from transcripts.models import Upload
+from transcripts.options import TranscriptOptions
 
 pytestmark = pytest.mark.django_db
 
@@ -34,8 +35,7 @@ def test_a_language_the_engine_cannot_do_400(api_world):
             api_key=api_world.key,
             upload=upload,
             audio_url="x",
-            language_code="fr",
-            speech_model=None,
+            options=TranscriptOptions(language_code="fr"),
         )
     response = Client().post(
         "/v2/transcript",
@@ -70,8 +70,7 @@ def test_another_projects_upload_403(api_world):
             api_key=api_world.key,
             upload=theirs,
             audio_url="x",
-            language_code="en_us",
-            speech_model=None,
+            options=TranscriptOptions(),
         )
     response = Client().post(
         "/v2/transcript",
@@ -94,6 +93,8 @@ def test_a_missing_transcript_404(api_world):
     [
         (errors.InvalidRequest, 400),
         (errors.UnsupportedLanguage, 400),
+        (errors.UnsupportedOption, 400),
+        (errors.NotCompleted, 400),
         (errors.NotFinished, 400),
         (errors.UploadInaccessible, 403),
         (errors.NotFound, 404),

@@ -7,7 +7,7 @@ import pytest
 
 from tests.transcripts.api_support import HEARD, espeak, rewrite_wav
 from transcripts.audio import AudioError, pcm16k_chunks, probe
-from transcripts.engines import PocketsphinxEngine, get_engine
+from transcripts.engines import EngineOptions, PocketsphinxEngine, get_engine
 
 
 def _duration(path) -> float:
@@ -25,7 +25,7 @@ def test_the_default_engine_is_pocketsphinx():
 
 
 def test_pocketsphinx_hears_espeak_speech(speech_wav):
-    result = get_engine().transcribe(speech_wav, language_code="en_us")
+    result = get_engine().transcribe(speech_wav, options=EngineOptions())
     words = [word.text for word in result.words]
     assert result.text == " ".join(words)
     # pocketsphinx is far from exact: some of the spoken words, not all of them.
@@ -42,14 +42,14 @@ def test_pocketsphinx_hears_espeak_speech(speech_wav):
 def test_the_same_file_gives_the_same_text_every_time(speech_wav, tmp_path):
     """The decoder's adaptation is reset between files."""
     engine = get_engine()
-    first = engine.transcribe(speech_wav, language_code="en_us").text
-    engine.transcribe(espeak(tmp_path / "other.wav", "Yes, no."), language_code="en_us")
-    assert engine.transcribe(speech_wav, language_code="en_us").text == first
+    first = engine.transcribe(speech_wav, options=EngineOptions()).text
+    engine.transcribe(espeak(tmp_path / "other.wav", "Yes, no."), options=EngineOptions())
+    assert engine.transcribe(speech_wav, options=EngineOptions()).text == first
 
 
 def test_stereo_44khz_is_mixed_down_and_resampled(speech_wav, tmp_path):
     stereo = rewrite_wav(speech_wav, tmp_path / "stereo.wav", rate=44100, channels=2)
-    result = get_engine().transcribe(stereo, language_code="en_us")
+    result = get_engine().transcribe(stereo, options=EngineOptions())
     assert result.duration == pytest.approx(_duration(speech_wav), abs=0.01)
     assert set(result.text.split()) & HEARD, result.text
 
@@ -123,7 +123,7 @@ def test_files_the_engine_cannot_read_raise_a_clear_error(tmp_path, content, mes
     path = tmp_path / "upload"
     path.write_bytes(content)
     with pytest.raises(AudioError) as caught:
-        get_engine().transcribe(path, language_code="en_us")
+        get_engine().transcribe(path, options=EngineOptions())
     assert message in str(caught.value)
 
 
