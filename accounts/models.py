@@ -85,6 +85,11 @@ class Account(models.Model):
         null=True, blank=True, help_text="Enterprise only: overrides the plan's API key limit."
     )
     require_mfa = models.BooleanField("require MFA for all members", default=False)
+    # K5: new API keys must expire within this many days (null: no maximum).
+    # Existing keys are listed as out of policy, never broken.
+    max_key_lifetime_days = models.PositiveSmallIntegerField(
+        "maximum API key lifetime (days)", null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -187,6 +192,11 @@ class AuditAction(models.TextChoices):
     PROJECT_DELETE = "project.delete", "Project deleted"
     APIKEY_CREATE = "apikey.create", "API key created"
     APIKEY_DELETE = "apikey.delete", "API key deleted"
+    APIKEY_ROLL = "apikey.roll", "API key rolled"
+    APIKEY_SCOPE_CHANGE = "apikey.scope_change", "API key's scope changed"
+    APIKEY_ALLOWLIST_CHANGE = "apikey.allowlist_change", "API key's IP allowlist changed"
+    APIKEY_EXPIRE = "apikey.expire", "API key expired"
+    ACCOUNT_KEY_LIFETIME = "account.key_lifetime", "Maximum API key lifetime changed"
     TRANSCRIPT_CREATE = "transcript.create", "Transcript created"
     TRANSCRIPT_DELETE = "transcript.delete", "Transcript deleted"
     ALERT_CREATE = "alert.create", "Spend alert created"

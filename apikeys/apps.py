@@ -13,7 +13,7 @@ class ApikeysConfig(AppConfig):
         from apikeys.models import ApiKey
 
         register_usage_counter(
-            Resource.API_KEYS, lambda account: ApiKey.objects.for_account(account).count()
+            Resource.API_KEYS, lambda account: ApiKey.objects.for_account(account).counted().count()
         )
         project_deleted.connect(
             receivers.project_keys_revoke, dispatch_uid="apikeys.project_keys_revoke"

@@ -7,5 +7,9 @@ app_name = "apikeys"
 urlpatterns = [
     path("", views.list_view, name="list"),
     path("new/", views.create, name="create"),
+    path("policy/", views.policy, name="policy"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/edit/", views.update, name="update"),
+    path("<int:pk>/roll/", views.roll, name="roll"),
     path("<int:pk>/delete/", views.delete, name="delete"),
 ]

@@ -1,20 +1,29 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.errors import SERVICE_ERRORS, show_error
 from accounts.permissions import Action, requires
-from accounts.plans import Resource, limit_for, limit_message
-from apikeys import services
-from apikeys.forms import ApiKeyCreateForm, ApiKeyFilterForm
+from accounts.plans import Resource, limit_for, limit_message, usage_of
+from apikeys import selectors, services
+from apikeys.expiry import lifetime_label
+from apikeys.forms import (
+    ApiKeyCreateForm,
+    ApiKeyEditForm,
+    ApiKeyFilterForm,
+    ApiKeyRollForm,
+    KeyLifetimePolicyForm,
+)
 from apikeys.models import ApiKey
 
 
 def _get_key(request, pk) -> ApiKey:
     # SECURITY: another account's key, or a deleted one, is a 404.
     return get_object_or_404(
-        ApiKey.objects.for_account(request.account).select_related("project"), pk=pk
+        ApiKey.objects.for_account(request.account).select_related("project", "rolled_from"),
+        pk=pk,
     )
 
 
@@ -23,20 +32,28 @@ def _list_response(request, form=None):
     filter_form = ApiKeyFilterForm(request.GET or None, account=account, auto_id="id_filter_%s")
     project = filter_form.cleaned_data["project"] if filter_form.is_valid() else None
     all_keys = ApiKey.objects.for_account(account).select_related("project", "created_by")
-    keys = list(all_keys)
+    keys = selectors.in_roll_order(list(all_keys))
+    now = timezone.now()
+    max_days = account.max_key_lifetime_days
+    for key in keys:
+        key.expired = key.is_expired(now)
+        key.outside_policy = key.out_of_policy(max_days)
+    used = usage_of(account, Resource.API_KEYS)
     limit = limit_for(account, Resource.API_KEYS)
     form = form or ApiKeyCreateForm(account=account, initial={"project": project})
     context = {
         "nav": "apikeys",
         # The limit counts the whole account, so the filter narrows only the table.
         "keys": [key for key in keys if project is None or key.project_id == project.pk],
-        "key_count": len(keys),
+        "key_count": used,
         "filter_form": filter_form,
         "project": project,
         "form": form,
+        "roll_form": ApiKeyRollForm(),
         "has_projects": bool(form.fields["project"].queryset),
-        "at_limit": len(keys) >= limit,
+        "at_limit": used >= limit,
         "limit_message": limit_message(account, Resource.API_KEYS, limit),
+        "max_lifetime": lifetime_label(max_days) if max_days is not None else None,
     }
     if request.htmx and request.method == "GET":
         return render(request, "apikeys/list.html#table", context)
@@ -48,20 +65,38 @@ def list_view(request):
     return _list_response(request)
 
 
+def _show_secret(request, issued, *, rolled_from=None):
+    # The secret goes into this response only: never the session, a cookie or a redirect.
+    return render(
+        request,
+        "apikeys/created.html",
+        {
+            "nav": "apikeys",
+            "api_key": issued.api_key,
+            "secret": issued.secret,
+            "rolled_from": rolled_from,
+        },
+    )
+
+
 @never_cache
 @requires(Action.MANAGE_API_KEYS)
 @require_POST
 def create(request):
-    """Issue a key and show its secret on this response, once (K2)."""
+    """Issue a key and show its secret on this response, once (K2, K5, K7)."""
     form = ApiKeyCreateForm(request.POST, account=request.account)
     if form.is_valid():
+        data = form.cleaned_data
         try:
             issued = services.apikey_create(
                 account=request.account,
                 actor=request.user,
-                project=form.cleaned_data["project"],
-                name=form.cleaned_data["name"],
-                create_token=form.cleaned_data["token"],
+                project=data["project"],
+                name=data["name"],
+                create_token=data["token"],
+                expires_at=data.get("expires_at"),
+                scope=data["scope"],
+                allowed_ips=data["allowed_ips"],
             )
         except services.AlreadyCreated as error:
             messages.warning(request, str(error))
@@ -69,14 +104,99 @@ def create(request):
         except SERVICE_ERRORS as error:
             show_error(request, error, form=form)
         else:
-            # The secret goes into this response only: never the session, a
-            # cookie or a redirect.
-            return render(
-                request,
-                "apikeys/created.html",
-                {"nav": "apikeys", "api_key": issued.api_key, "secret": issued.secret},
-            )
+            return _show_secret(request, issued)
     return _list_response(request, form)
+
+
+def _detail_response(request, api_key, form=None, status=200):
+    now = timezone.now()
+    max_days = request.account.max_key_lifetime_days
+    successor = ApiKey.objects.for_account(request.account).filter(rolled_from=api_key).first()
+    context = {
+        "nav": "apikeys",
+        "api_key": api_key,
+        "successor": successor,
+        "expired": api_key.is_expired(now),
+        "outside_policy": api_key.out_of_policy(max_days),
+        "max_lifetime": lifetime_label(max_days) if max_days is not None else None,
+        "form": form
+        or ApiKeyEditForm(initial={"scope": api_key.scope, "allowed_ips": api_key.allowed_ips}),
+        "roll_form": ApiKeyRollForm(),
+        "history": selectors.key_history(account=request.account, api_key=api_key),
+    }
+    return render(request, "apikeys/detail.html", context, status=status)
+
+
+@requires(Action.VIEW)
+def detail(request, pk):
+    """A key's settings and its history from the audit log."""
+    return _detail_response(request, _get_key(request, pk))
+
+
+@requires(Action.MANAGE_API_KEYS)
+@require_POST
+def update(request, pk):
+    """Change the key's scope and IP allowlist (K7)."""
+    api_key = _get_key(request, pk)
+    form = ApiKeyEditForm(request.POST)
+    if form.is_valid():
+        try:
+            services.apikey_update(
+                account=request.account,
+                actor=request.user,
+                api_key=api_key,
+                scope=form.cleaned_data["scope"],
+                allowed_ips=form.cleaned_data["allowed_ips"],
+            )
+        except SERVICE_ERRORS as error:
+            show_error(request, error, form=form)
+        else:
+            messages.success(request, f"Saved the key {api_key.name}.")
+            return redirect("apikeys:detail", pk=api_key.pk)
+    return _detail_response(request, api_key, form=form, status=400)
+
+
+@never_cache
+@requires(Action.MANAGE_API_KEYS)
+def roll(request, pk):
+    """POST issues the key's successor and shows it once (K6); GET is the confirm page."""
+    api_key = _get_key(request, pk)
+    form = ApiKeyRollForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = services.apikey_roll(
+                account=request.account,
+                actor=request.user,
+                api_key=api_key,
+                overlap=form.overlap_delta,
+            )
+        except SERVICE_ERRORS as error:
+            show_error(request, error)
+            return redirect("apikeys:list")
+        return _show_secret(request, issued, rolled_from=issued.api_key.rolled_from)
+    return render(
+        request, "apikeys/roll.html", {"nav": "apikeys", "api_key": api_key, "roll_form": form}
+    )
+
+
+@requires(Action.MANAGE_SETTINGS)
+def policy(request):
+    """The account's maximum key lifetime (K5); also a form on the Account settings page."""
+    account = request.account
+    form = KeyLifetimePolicyForm(
+        request.POST or None, initial={"max_days": account.max_key_lifetime_days}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_key_lifetime_update(
+                account=account, actor=request.user, max_days=form.cleaned_data["max_days"]
+            )
+        except SERVICE_ERRORS as error:
+            show_error(request, error, form=form)
+        else:
+            messages.success(request, "Saved the maximum API key lifetime.")
+            return redirect("accounts:settings")
+    return render(request, "apikeys/policy.html", {"nav": "account", "policy_form": form})
 
 
 @requires(Action.MANAGE_API_KEYS)

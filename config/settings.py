@@ -279,7 +279,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.autopay_top_ups",
         "schedule": 60.0,
     },
+    # API keys' expiry notices (7 days, 1 day ahead) and their expiry (K5).
+    "apikeys-expiry-notices": {
+        "task": "apikeys.tasks.send_expiry_notices",
+        "schedule": 300.0,
+    },
 }
+# Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed when
+# the API finds a request's client address for key allowlists; empty: REMOTE_ADDR only.
+TRUSTED_PROXY_CIDRS = env_list("TRUSTED_PROXY_CIDRS")
+for _cidr in TRUSTED_PROXY_CIDRS:
+    try:
+        ipaddress.ip_network(_cidr, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXY_CIDRS: {_cidr!r} is not an IP address or CIDR range."
+        ) from None
 # The platform's other producers post usage to /internal/... with this token;
 # unset, those endpoints answer 401 to everyone.
 INTERNAL_SERVICE_TOKEN = env("INTERNAL_SERVICE_TOKEN", "")

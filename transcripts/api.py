@@ -1,7 +1,8 @@
 """The project-scoped /v2 API, shaped like the reference platform's so that its Python SDK works.
 
-Every request is authenticated by an API key (`apikeys.auth.authenticate`) and
-sees only that key's project. Answers are JSON; errors are `{"error": "..."}`.
+Every request is authenticated by an API key (`apikeys.auth.authenticate`), then
+held to the key's allowlist and scope (`apikeys.auth.authorize_request`, the
+route table in `apikeys/scopes.py`), and sees only that key's project. Answers are JSON; errors are `{"error": "..."}`.
 """
 
 import json
@@ -18,7 +19,7 @@ from django.http import FileResponse, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve, reverse
 from django.views.decorators.csrf import csrf_exempt
 
-from apikeys.auth import KeyAuthError, authenticate
+from apikeys.auth import KeyAuthError, KeyForbidden, authenticate, authorize_request
 from transcripts import formatting, selectors, services, storage
 from transcripts.errors import (
     InvalidRequest,
@@ -83,6 +84,11 @@ def api_endpoint(*methods):
                     response = _error(405, f"{request.method} is not allowed here.")
                     response["Allow"] = ", ".join(methods)
                     return response
+                # SECURITY: the key's allowlist and its scope for this URL name and method.
+                try:
+                    authorize_request(request, api_key)
+                except KeyForbidden as exc:
+                    return _error(403, str(exc))
                 return view(request, api_key, *args, **kwargs)
             except TranscriptError as exc:
                 return _error(status_of(exc), exc.message)
@@ -92,6 +98,8 @@ def api_endpoint(*methods):
                 logger.exception("API request failed: %s %s", request.method, request.path)
                 return _error(500, "Internal server error.")
 
+        # Read by the tests that hold every /v2 route and method to a scope row.
+        wrapped.api_methods = methods
         return wrapped
 
     return decorator

@@ -15,5 +15,9 @@ def upload_for_key(*, api_key: ApiKey, upload_id: uuid.UUID) -> Upload | None:
 
 
 def transcript_for_key(*, api_key: ApiKey, transcript_id: uuid.UUID) -> Transcript | None:
-    # SECURITY: another project's transcript is None, exactly like a missing one (P2).
-    return Transcript.objects.for_project(api_key.project).filter(pk=transcript_id).first()
+    # SECURITY: another project's transcript is None, exactly like a missing one (P2);
+    # a transcribe-scoped key finds only the transcripts it made (K7).
+    rows = Transcript.objects.for_project(api_key.project)
+    if api_key.sees_only_its_own_transcripts:
+        rows = rows.filter(api_key_id__in=api_key.own_key_ids)
+    return rows.filter(pk=transcript_id).first()

@@ -1,4 +1,18 @@
-from tests.access import FORBIDDEN, LOGIN, NOT_FOUND, OK, REDIRECT, Expect, members_only
+from tests.access import (
+    FORBIDDEN,
+    LOGIN,
+    NOT_FOUND,
+    OK,
+    REDIRECT,
+    Expect,
+    managers_only,
+    members_only,
+)
+
+
+def _key(world):
+    return {"pk": world["pages_key"].pk}
+
 
 ROWS = {
     "apikeys:list": members_only(),
@@ -26,6 +40,30 @@ ROWS = {
         method="post",
         kwargs=lambda world: {"pk": world["pages_key"].pk},
     ),
+    "apikeys:detail": members_only(outsider=NOT_FOUND, kwargs=_key),
+    "apikeys:update": Expect(
+        anonymous=LOGIN,
+        reader=FORBIDDEN,
+        admin=REDIRECT,
+        owner=REDIRECT,
+        outsider=NOT_FOUND,
+        method="post",
+        kwargs=_key,
+        data=lambda world: {"scope": "read", "allowed_ips": "203.0.113.0/24"},
+    ),
+    # Managers get the page showing the successor, once.
+    "apikeys:roll": Expect(
+        anonymous=LOGIN,
+        reader=FORBIDDEN,
+        admin=OK,
+        owner=OK,
+        outsider=NOT_FOUND,
+        method="post",
+        kwargs=_key,
+        data=lambda world: {"overlap": "1h"},
+    ),
+    # The outsider sets the policy of their own account.
+    "apikeys:policy": managers_only(REDIRECT, method="post", data=lambda world: {"max_days": "90"}),
 }
 
 

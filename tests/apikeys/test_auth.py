@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Membership
 from apikeys import keys
-from apikeys.auth import LAST_USED_RESOLUTION, KeyAuthError, authenticate
+from apikeys.auth import LAST_USED_RESOLUTION, KeyAuthError, authenticate, record_use
 from apikeys.models import ApiKey
 from apikeys.services import apikey_delete
 from projects.services import project_delete
@@ -71,21 +71,30 @@ def test_a_removed_creators_key_keeps_working(team, issue_key):
     assert api_key.created_by_email == "admin@acme.test"
 
 
+def _use(secret, address="203.0.113.9"):
+    record_use(authenticate(secret), address)
+
+
 def test_last_used_is_written_at_most_once_per_window(issue_key, django_assert_num_queries):
+    """Time and address (K7), with at most one write per key per window."""
     issued = issue_key()
     assert issued.api_key.last_used_at is None
     with django_assert_num_queries(2):  # the lookup and the first write
-        authenticate(issued.secret)
-    first = ApiKey.objects.get(pk=issued.api_key.pk).last_used_at
-    assert first is not None
+        _use(issued.secret)
+    first = ApiKey.objects.get(pk=issued.api_key.pk)
+    assert first.last_used_at is not None
+    assert first.last_used_ip == "203.0.113.9"
     for _ in range(5):
         with django_assert_num_queries(1):  # the lookup only
-            authenticate(issued.secret)
-    assert ApiKey.objects.get(pk=issued.api_key.pk).last_used_at == first
+            _use(issued.secret, "2001:db8::1")
+    again = ApiKey.objects.get(pk=issued.api_key.pk)
+    assert (again.last_used_at, again.last_used_ip) == (first.last_used_at, "203.0.113.9")
 
     # Once the window has passed, the next request writes again.
     stale = timezone.now() - LAST_USED_RESOLUTION - timedelta(seconds=1)
     ApiKey.objects.filter(pk=issued.api_key.pk).update(last_used_at=stale)
     with django_assert_num_queries(2):
-        authenticate(issued.secret)
-    assert ApiKey.objects.get(pk=issued.api_key.pk).last_used_at > stale
+        _use(issued.secret, "2001:db8::1")
+    written = ApiKey.objects.get(pk=issued.api_key.pk)
+    assert written.last_used_at > stale
+    assert written.last_used_ip == "2001:db8::1"
