@@ -262,16 +262,33 @@ class OwnershipTransferRequest(models.Model):
 
 
 class SealedTOTPDevice(TOTPDevice):
-    """django-otp's TOTP device, reading its secret through `unseal`."""
+    """django-otp's TOTP device, reading its secret from its `TOTPSecret`.
+
+    SECURITY: django-otp's own `key` column holds a random decoy (its default),
+    never the secret: the secret exists only sealed, in `TOTPSecret`.
+    """
 
     class Meta:
         proxy = True
         verbose_name = "authenticator app"
 
-    @classmethod
-    def new_key(cls) -> str:
+    @staticmethod
+    def new_sealed_secret() -> str:
         return seal(secrets.token_bytes(SECRET_BYTES))
 
     @property
-    def bin_key(self):
-        return unseal(self.key)
+    def bin_key(self) -> bytes:
+        sealed = TOTPSecret.objects.filter(device_id=self.pk).values_list("sealed", flat=True)
+        return unseal(sealed.first() or "")
+
+
+class TOTPSecret(models.Model):
+    """The sealed secret of one authenticator app (accounts/sealing.py)."""
+
+    device = models.OneToOneField(
+        TOTPDevice, on_delete=models.CASCADE, primary_key=True, related_name="sealed_secret"
+    )
+    sealed = models.TextField()
+
+    def __str__(self):
+        return f"sealed secret of device {self.device_id}"

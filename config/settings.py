@@ -259,7 +259,10 @@ CELERY_BEAT_SCHEDULE = {
 # The platform's other producers post usage to /internal/... with this token;
 # unset, those endpoints answer 401 to everyone.
 INTERNAL_SERVICE_TOKEN = env("INTERNAL_SERVICE_TOKEN", "")
-# Seals authenticator secrets at rest; derived from SECRET_KEY when unset.
+# Seal authenticator secrets at rest (accounts/sealing.py): comma-separated, the first
+# seals and all unseal (rotation: add a key first, run `manage.py rotate_mfa_sealing`,
+# then drop the old one). Unset: MFA_SEALING_KEY (the older single key), else SECRET_KEY.
+MFA_SEALING_KEYS = env_list("MFA_SEALING_KEYS")
 MFA_SEALING_KEY = env("MFA_SEALING_KEY", "")
 # Ingest: at most this many events per request, and this many bytes of body.
 USAGE_INGEST_MAX_EVENTS = env_int("USAGE_INGEST_MAX_EVENTS", 1000)
