@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.names import validate_name
 from accounts.permissions import Role
 from accounts.plans import PlanCode, Resource, get_plan, limit_for, usage_of
 from accounts.sealing import SECRET_BYTES, seal, unseal
@@ -50,7 +51,7 @@ class User(AbstractUser):
     first_name = None  # type: ignore[assignment]
     last_name = None  # type: ignore[assignment]
     email = models.EmailField("email address", unique=True)
-    name = models.CharField(max_length=150, blank=True)
+    name = models.CharField(max_length=150, blank=True, validators=[validate_name])
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
@@ -76,7 +77,7 @@ class User(AbstractUser):
 
 
 class Account(models.Model):
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[validate_name])
     plan = models.CharField(max_length=20, choices=PlanCode.choices, default=PlanCode.FREE)
     custom_max_projects = models.PositiveIntegerField(
         null=True, blank=True, help_text="Enterprise only: overrides the plan's project limit."

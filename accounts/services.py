@@ -10,9 +10,12 @@ from django.utils import timezone
 from accounts.audit import audit_log
 from accounts.emails import send_on_commit
 from accounts.models import Account, AuditAction, Membership, OwnershipTransferRequest, User
+from accounts.names import clean_name
 from accounts.permissions import Action, Role, can
 from accounts.plans import LimitReached, PlanCode, limit_for, usage_of
 from accounts.signals import account_deleting
+
+_ACCOUNT_NAME_MAX = Account._meta.get_field("name").max_length
 
 
 def locked_account(account) -> Account:
@@ -43,9 +46,7 @@ def ensure_can(*, actor, account, action) -> Membership:
 @transaction.atomic
 def account_create(*, owner: User, name: str, plan=PlanCode.FREE) -> Account:
     """A new account with `owner` as its Owner (A2)."""
-    name = name.strip()
-    if not name:
-        raise ValidationError({"name": "Enter a name for the account."})
+    name = clean_name(name, what="account", max_length=_ACCOUNT_NAME_MAX)
     account = Account.objects.create(name=name, plan=plan)
     Membership.objects.create(user=owner, account=account, role=Role.OWNER)
     audit_log(account=account, actor=owner, action=AuditAction.ACCOUNT_CREATE, target=account)
@@ -56,9 +57,7 @@ def account_create(*, owner: User, name: str, plan=PlanCode.FREE) -> Account:
 def account_rename(*, account: Account, actor: User, name: str) -> Account:
     ensure_can(actor=actor, account=account, action=Action.MANAGE_SETTINGS)
     account = locked_account(account)
-    name = name.strip()
-    if not name:
-        raise ValidationError({"name": "Enter a name for the account."})
+    name = clean_name(name, what="account", max_length=_ACCOUNT_NAME_MAX)
     old_name = account.name
     if name != old_name:
         account.name = name
@@ -86,6 +85,11 @@ def support_account_update(*, account: Account, actor: User, changes: dict) -> A
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+    if "name" in changes:
+        changes = {
+            **changes,
+            "name": clean_name(changes["name"], what="account", max_length=_ACCOUNT_NAME_MAX),
+        }
     account = locked_account(account)
     before = {field: getattr(account, field) for field in changes}
     for field, value in changes.items():

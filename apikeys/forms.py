@@ -2,6 +2,7 @@ import secrets
 
 from django import forms
 
+from accounts.names import validate_name
 from apikeys.models import ApiKey
 from projects.models import Project
 
@@ -22,6 +23,7 @@ class ApiKeyCreateForm(forms.Form):
     name = forms.CharField(
         label="Key name",
         max_length=ApiKey._meta.get_field("name").max_length,
+        validators=[validate_name],
         help_text="Describe where it is used, for example “Production API”.",
         widget=forms.TextInput(attrs={"placeholder": "Production API"}),
         error_messages={
