@@ -232,7 +232,11 @@ def _upload_from_url(request, api_key, audio_url: str):
     )
     if len(audio_url) > 500:
         raise remote
-    parts = urlsplit(audio_url)
+    try:
+        parts = urlsplit(audio_url)
+        parts.port  # noqa: B018 (a port out of range raises only when read)
+    except ValueError:  # "http://[::1": an unclosed IPv6 bracket
+        raise InvalidRequest("audio_url is not a valid URL.") from None
     our_hosts = {request.get_host(), urlsplit(settings.SITE_URL).netloc}
     if parts.scheme not in ("http", "https") or parts.netloc not in our_hosts:
         raise remote
