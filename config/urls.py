@@ -4,9 +4,6 @@ from django.urls import include, path
 from config.health import health
 from console import views as console_views
 
-admin.site.site_header = "Speech console support"
-admin.site.site_title = "Speech console support"
-
 urlpatterns = [
     path("", console_views.dashboard, name="home"),
     path("account/", include("accounts.urls")),

@@ -65,6 +65,20 @@ def login_client(user, account=None) -> Client:
     return client
 
 
+def support_client(staff) -> Client:
+    """A test client of a staff user with MFA, whose session gave its second factor."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from tests.factories import enrol_mfa
+
+    device, _codes = enrol_mfa(staff)
+    client = login_client(staff)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
 @pytest.fixture
 def clients(team):
     """One client per persona; members of the team's account have it chosen."""
