@@ -183,6 +183,7 @@ class AuditAction(models.TextChoices):
     USER_MFA_ENABLE = "user.mfa_enable", "MFA turned on"
     USER_MFA_DISABLE = "user.mfa_disable", "MFA turned off"
     USER_RECOVERY_CODES_REGENERATE = "user.recovery_codes_regenerate", "Recovery codes replaced"
+    USER_SESSION_END = "user.session_end", "Signed-in session ended"
     PROJECT_CREATE = "project.create", "Project created"
     PROJECT_RENAME = "project.rename", "Project renamed"
     PROJECT_DELETE = "project.delete", "Project deleted"

@@ -3,6 +3,7 @@
 import logging
 
 from allauth.account.models import EmailAddress
+from allauth.usersessions.models import UserSession
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -157,6 +158,8 @@ def support_change_email(*, user: User, new_email: str, actor: User) -> User:
     user.save(update_fields=["email"])
     EmailAddress.objects.filter(user=user).delete()
     EmailAddress.objects.create(user=user, email=new_email, primary=True, verified=True)
+    # SECURITY: whoever was signed in as the old address is signed out everywhere.
+    ended = _end_sessions(UserSession.objects.filter(user=user))
     for membership in user.memberships.select_related("account"):
         audit_log(
             account=membership.account,
@@ -165,9 +168,37 @@ def support_change_email(*, user: User, new_email: str, actor: User) -> User:
             target=user,
             target_label=new_email,
             by_support=True,
-            metadata={"from": old_email, "to": new_email},
+            metadata={"from": old_email, "to": new_email, "sessions_ended": ended},
         )
     return user
+
+
+def _end_sessions(sessions) -> int:
+    count = 0
+    for session in sessions.select_for_update():
+        session.end()  # deletes it from the session store, then its row
+        count += 1
+    return count
+
+
+@transaction.atomic
+def user_session_end(*, user: User, session_id: int) -> UserSession:
+    """End one of the user's own signed-in sessions (Security page); audited in their accounts."""
+    # SECURITY: looked up among the user's own sessions only: another's id is "already ended".
+    session = UserSession.objects.select_for_update().filter(user=user, pk=session_id).first()
+    if session is None:
+        raise ValidationError("That session has already ended.")
+    session.end()
+    for membership in user.memberships.select_related("account"):
+        audit_log(
+            account=membership.account,
+            actor=user,
+            action=AuditAction.USER_SESSION_END,
+            target=user,
+            target_label=user.email,
+            metadata={"ip": session.ip, "started": session.created_at.isoformat()},
+        )
+    return session
 
 
 @transaction.atomic

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django.forms",  # Django's widget templates, for FORM_RENDERER below
     "allauth",
     "allauth.account",
+    "allauth.usersessions",  # the Security page's list of sessions
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -85,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.SessionActivityMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -161,6 +163,13 @@ ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Speech console] "
+# A4: support changes sign-in emails (accounts.services.support_change_email). Nobody
+# adds a second address or makes one primary: /auth/email/ leads to the Security page.
+ACCOUNT_MAX_EMAIL_ADDRESSES = 1
+# Sessions are listed on the Security page; last seen is refreshed at most this often
+# (accounts.middleware.SessionActivityMiddleware), not on every request.
+USERSESSIONS_TRACK_ACTIVITY = False
+SESSION_ACTIVITY_INTERVAL = env_int("SESSION_ACTIVITY_INTERVAL", 300)
 
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Speech console")
 

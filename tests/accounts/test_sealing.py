@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import importlib
+import io
 import secrets
 
 import pytest
@@ -52,7 +53,7 @@ def test_rotation_new_key_first_old_still_opens_then_reseal(settings):
 
     settings.MFA_SEALING_KEYS = ["new-key-" + "n" * 30, "old-key-" + "o" * 30]
     assert SealedTOTPDevice.objects.get(pk=device.pk).bin_key == secret
-    call_command("rotate_mfa_sealing", stdout=open("/dev/null", "w"))
+    call_command("rotate_mfa_sealing", stdout=io.StringIO())
 
     settings.MFA_SEALING_KEYS = ["new-key-" + "n" * 30]
     assert SealedTOTPDevice.objects.get(pk=device.pk).bin_key == secret
@@ -87,9 +88,7 @@ def test_the_migration_reseals_an_old_format_device(settings):
     old_key = _old_format_seal(secret, "the-old-single-key")
     device = TOTPDevice.objects.create(user=user, name="Old app", confirmed=True, key=old_key)
 
-    migration = importlib.import_module(
-        "accounts.migrations.0006_reseal_totp_secrets_with_fernet"
-    )
+    migration = importlib.import_module("accounts.migrations.0006_reseal_totp_secrets_with_fernet")
     migration.reseal_devices(apps, None)
 
     device.refresh_from_db()
