@@ -1,12 +1,13 @@
 """Named personas (owner, admin, reader of one account; outsider owns another)."""
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from django.test import Client
 
-from accounts.middleware import SESSION_KEY
+from accounts.middleware import SEEN_KEY, SESSION_KEY
 from accounts.permissions import Role
 from accounts.plans import PlanCode
 from tests.factories import AccountFactory, MembershipFactory
@@ -58,10 +59,12 @@ def login_client(user, account=None) -> Client:
     """A test client logged in as `user`, with `account` chosen in the session."""
     client = Client()
     client.force_login(user)
+    session = client.session
+    # As after a real login: the session's activity was just recorded (accounts.middleware).
+    session[SEEN_KEY] = int(time.time())
     if account is not None:
-        session = client.session
         session[SESSION_KEY] = account.pk
-        session.save()
+    session.save()
     return client
 
 
