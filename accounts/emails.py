@@ -19,6 +19,9 @@ def send_on_commit(*, subject: str, body: str, recipients: list[str]) -> None:
     recipients = sorted({r for r in recipients if r})
     if not recipients:
         return
+    # A line break in a subject is a header injection Django refuses (BadHeaderError):
+    # names are validated, and a name stored before that rule must not lose the mail.
+    subject = " ".join(subject.split())
 
     def send():
         try:

@@ -1,17 +1,21 @@
 from django import forms
 
 from accounts.models import Account, Membership
+from accounts.names import validate_name
 from accounts.permissions import Role
 
 
 class SignupForm(forms.Form):
     """Extra fields on allauth's sign-up form."""
 
-    name = forms.CharField(max_length=150, required=False, label="Your name")
+    name = forms.CharField(
+        max_length=150, required=False, label="Your name", validators=[validate_name]
+    )
     account_name = forms.CharField(
         max_length=Account._meta.get_field("name").max_length,
         required=False,
         label="Account name",
+        validators=[validate_name],
         help_text="Usually your company or team. You can change it later.",
     )
 
@@ -22,7 +26,9 @@ class SignupForm(forms.Form):
 
 class AccountNameForm(forms.Form):
     name = forms.CharField(
-        max_length=Account._meta.get_field("name").max_length, label="Account name"
+        max_length=Account._meta.get_field("name").max_length,
+        label="Account name",
+        validators=[validate_name],
     )
 
     def clean_name(self):

@@ -1,5 +1,10 @@
 """The one chokepoint for the current account: `request.account` and `request.membership`."""
 
+import time
+
+from allauth.usersessions.models import UserSession
+from django.conf import settings
+
 from accounts.mfa.enforcement import mfa_gate
 from accounts.models import Membership
 
@@ -56,3 +61,27 @@ class CurrentAccountMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         # Required MFA is enforced here, after URL resolution, for every view at once.
         return mfa_gate(request)
+
+
+SEEN_KEY = "session_seen_at"
+
+
+class SessionActivityMiddleware:
+    """Keep each signed-in session's address, device and last-seen time for the Security page.
+
+    allauth's own tracking writes on every request; this refreshes a session's row at
+    most every SESSION_ACTIVITY_INTERVAL seconds (or at once when its row is missing).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if request.user.is_authenticated and session is not None and session.session_key:
+            now = int(time.time())
+            seen = session.get(SEEN_KEY)
+            if not isinstance(seen, int) or now - seen >= settings.SESSION_ACTIVITY_INTERVAL:
+                UserSession.objects.create_from_request(request)
+                session[SEEN_KEY] = now
+        return self.get_response(request)

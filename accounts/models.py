@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.names import validate_name
 from accounts.permissions import Role
 from accounts.plans import PlanCode, Resource, get_plan, limit_for, usage_of
 from accounts.sealing import SECRET_BYTES, seal, unseal
@@ -50,7 +51,7 @@ class User(AbstractUser):
     first_name = None  # type: ignore[assignment]
     last_name = None  # type: ignore[assignment]
     email = models.EmailField("email address", unique=True)
-    name = models.CharField(max_length=150, blank=True)
+    name = models.CharField(max_length=150, blank=True, validators=[validate_name])
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
@@ -76,7 +77,7 @@ class User(AbstractUser):
 
 
 class Account(models.Model):
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[validate_name])
     plan = models.CharField(max_length=20, choices=PlanCode.choices, default=PlanCode.FREE)
     custom_max_projects = models.PositiveIntegerField(
         null=True, blank=True, help_text="Enterprise only: overrides the plan's project limit."
@@ -187,6 +188,7 @@ class AuditAction(models.TextChoices):
     USER_MFA_ENABLE = "user.mfa_enable", "MFA turned on"
     USER_MFA_DISABLE = "user.mfa_disable", "MFA turned off"
     USER_RECOVERY_CODES_REGENERATE = "user.recovery_codes_regenerate", "Recovery codes replaced"
+    USER_SESSION_END = "user.session_end", "Signed-in session ended"
     PROJECT_CREATE = "project.create", "Project created"
     PROJECT_RENAME = "project.rename", "Project renamed"
     PROJECT_DELETE = "project.delete", "Project deleted"
@@ -272,16 +274,33 @@ class OwnershipTransferRequest(models.Model):
 
 
 class SealedTOTPDevice(TOTPDevice):
-    """django-otp's TOTP device, reading its secret through `unseal`."""
+    """django-otp's TOTP device, reading its secret from its `TOTPSecret`.
+
+    SECURITY: django-otp's own `key` column holds a random decoy (its default),
+    never the secret: the secret exists only sealed, in `TOTPSecret`.
+    """
 
     class Meta:
         proxy = True
         verbose_name = "authenticator app"
 
-    @classmethod
-    def new_key(cls) -> str:
+    @staticmethod
+    def new_sealed_secret() -> str:
         return seal(secrets.token_bytes(SECRET_BYTES))
 
     @property
-    def bin_key(self):
-        return unseal(self.key)
+    def bin_key(self) -> bytes:
+        sealed = TOTPSecret.objects.filter(device_id=self.pk).values_list("sealed", flat=True)
+        return unseal(sealed.first() or "")
+
+
+class TOTPSecret(models.Model):
+    """The sealed secret of one authenticator app (accounts/sealing.py)."""
+
+    device = models.OneToOneField(
+        TOTPDevice, on_delete=models.CASCADE, primary_key=True, related_name="sealed_secret"
+    )
+    sealed = models.TextField()
+
+    def __str__(self):
+        return f"sealed secret of device {self.device_id}"

@@ -38,27 +38,39 @@ class Plan:
     code: str
     name: str
     limits: dict[Resource, int]
+    # Bytes a project may hold in /v2 uploads that no transcript uses yet (413 past it).
+    upload_quota_bytes: int
     # Resources whose limit support staff set per account (Enterprise); the
     # number in `limits` applies until they do.
     custom: frozenset[Resource] = frozenset()
 
 
+GIB = 1024**3
+
 PLANS = {
     PlanCode.FREE: Plan(
-        PlanCode.FREE, "Free", {Resource.PROJECTS: 2, Resource.API_KEYS: 2, Resource.MEMBERS: 2}
+        PlanCode.FREE,
+        "Free",
+        {Resource.PROJECTS: 2, Resource.API_KEYS: 2, Resource.MEMBERS: 2},
+        upload_quota_bytes=1 * GIB,
     ),
     PlanCode.PAYG: Plan(
-        PlanCode.PAYG, "PAYG", {Resource.PROJECTS: 2, Resource.API_KEYS: 4, Resource.MEMBERS: 20}
+        PlanCode.PAYG,
+        "PAYG",
+        {Resource.PROJECTS: 2, Resource.API_KEYS: 4, Resource.MEMBERS: 20},
+        upload_quota_bytes=5 * GIB,
     ),
     PlanCode.CONTRACTED: Plan(
         PlanCode.CONTRACTED,
         "Contracted",
         {Resource.PROJECTS: 5, Resource.API_KEYS: 25, Resource.MEMBERS: 20},
+        upload_quota_bytes=20 * GIB,
     ),
     PlanCode.ENTERPRISE: Plan(
         PlanCode.ENTERPRISE,
         "Enterprise",
         {Resource.PROJECTS: 5, Resource.API_KEYS: 25, Resource.MEMBERS: 20},
+        upload_quota_bytes=50 * GIB,
         custom=frozenset({Resource.PROJECTS, Resource.API_KEYS}),
     ),
 }
@@ -66,6 +78,11 @@ PLANS = {
 
 def get_plan(code: str) -> Plan:
     return PLANS[PlanCode(code)]
+
+
+def upload_quota_for(account: PlanHolder) -> int:
+    """Bytes each of the account's projects may hold in uploads not yet transcribed."""
+    return get_plan(account.plan).upload_quota_bytes
 
 
 def limit_for(account: PlanHolder, resource: str) -> int:

@@ -1,46 +1,66 @@
-"""Authenticator secrets stored sealed, never in clear (django-otp stores them as plain hex).
+"""Authenticator secrets sealed at rest with Fernet (AES-CBC + HMAC-SHA256, `cryptography`).
 
-The stored `key` is `nonce (8 bytes) || secret XOR keystream`, hex-encoded, where
-the keystream is HMAC-SHA256(sealing key, nonce). It still fits django-otp's hex
-`key` column, and only a server holding the sealing key can read it back.
+django-otp keeps TOTP secrets as plain hex in a column too small for an
+authenticated ciphertext, so the sealed secret lives in `accounts.TOTPSecret`.
+`MFA_SEALING_KEYS` lists the keys: the first seals, every one unseals
+(MultiFernet), so a key is rotated by putting a new one first, running
+`manage.py rotate_mfa_sealing`, then dropping the old one.
 """
 
 import base64
-import hashlib
-import hmac
-import secrets
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
-_NONCE_BYTES = 8
+from accounts.errors import ServiceError
+
 SECRET_BYTES = 20
 
 
-def _sealing_key() -> bytes:
-    # A dedicated key may be set; otherwise one is derived from SECRET_KEY, so
-    # rotating SECRET_KEY without setting MFA_SEALING_KEY to the old value makes
-    # every member enrol again.
-    configured = getattr(settings, "MFA_SEALING_KEY", "") or settings.SECRET_KEY
-    return hashlib.sha256(b"console-mfa-sealing:" + configured.encode()).digest()
+class UnsealError(ServiceError):
+    """A sealed secret that none of the configured keys opens (tampered, or its key dropped)."""
 
 
-def _keystream(nonce: bytes, length: int) -> bytes:
-    return hmac.new(_sealing_key(), b"totp-key:" + nonce, hashlib.sha256).digest()[:length]
+def _fernet(passphrase: str) -> Fernet:
+    # Each configured key is any long random string; HKDF turns it into a Fernet key.
+    derived = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"console-mfa-sealing v2"
+    ).derive(passphrase.encode())
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
+def sealing_keys() -> list[str]:
+    """The configured keys, newest first; derived from SECRET_KEY when none is set."""
+    keys = [key for key in getattr(settings, "MFA_SEALING_KEYS", []) if key]
+    return keys or [getattr(settings, "MFA_SEALING_KEY", "") or settings.SECRET_KEY]
+
+
+def _multi() -> MultiFernet:
+    return MultiFernet([_fernet(key) for key in sealing_keys()])
 
 
 def seal(secret: bytes) -> str:
-    nonce = secrets.token_bytes(_NONCE_BYTES)
-    sealed = bytes(a ^ b for a, b in zip(secret, _keystream(nonce, len(secret)), strict=True))
-    return (nonce + sealed).hex()
+    return _multi().encrypt(secret).decode()
 
 
-def unseal(stored: str) -> bytes:
-    raw = bytes.fromhex(stored)
-    nonce, sealed = raw[:_NONCE_BYTES], raw[_NONCE_BYTES:]
-    return bytes(a ^ b for a, b in zip(sealed, _keystream(nonce, len(sealed)), strict=True))
+def unseal(sealed: str) -> bytes:
+    try:
+        return _multi().decrypt(sealed.encode())
+    except (InvalidToken, ValueError) as error:
+        raise UnsealError(
+            "Your authenticator app cannot be read on this server. "
+            "Use a recovery code, or ask support to reset MFA for your login."
+        ) from error
+
+
+def reseal(sealed: str) -> str:
+    """The same secret sealed with the first key (key rotation)."""
+    try:
+        return _multi().rotate(sealed.encode()).decode()
+    except (InvalidToken, ValueError) as error:
+        raise UnsealError("A sealed secret opens with none of MFA_SEALING_KEYS.") from error
 
 
 # Other secrets the console must send on later (a webhook's auth header, say) are
@@ -52,7 +72,7 @@ class SealError(ValueError):
     """A sealed value that cannot be opened: the sealing key changed, or it was altered."""
 
 
-def _fernet(purpose: str) -> Fernet:
+def _purpose_fernet(purpose: str) -> Fernet:
     configured = getattr(settings, "SEALING_KEY", "") or settings.SECRET_KEY
     key = HKDF(
         algorithm=hashes.SHA256(), length=32, salt=b"console-sealing", info=purpose.encode()
@@ -62,11 +82,11 @@ def _fernet(purpose: str) -> Fernet:
 
 def seal_text(value: str, *, purpose: str) -> str:
     """`value` sealed for storage; only `unseal_text` with the same purpose opens it."""
-    return _fernet(purpose).encrypt(value.encode()).decode("ascii")
+    return _purpose_fernet(purpose).encrypt(value.encode()).decode("ascii")
 
 
 def unseal_text(sealed: str, *, purpose: str) -> str:
     try:
-        return _fernet(purpose).decrypt(sealed.encode("ascii")).decode()
+        return _purpose_fernet(purpose).decrypt(sealed.encode("ascii")).decode()
     except (InvalidToken, UnicodeError) as exc:
         raise SealError("The sealed value cannot be opened with this server's key.") from exc

@@ -3,6 +3,7 @@
 import logging
 
 from allauth.account.models import EmailAddress
+from allauth.usersessions.models import UserSession
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -10,9 +11,12 @@ from django.utils import timezone
 from accounts.audit import audit_log
 from accounts.emails import send_on_commit
 from accounts.models import Account, AuditAction, Membership, OwnershipTransferRequest, User
+from accounts.names import clean_name
 from accounts.permissions import Action, Role, can
 from accounts.plans import LimitReached, PlanCode, limit_for, usage_of
 from accounts.signals import account_deleting
+
+_ACCOUNT_NAME_MAX = Account._meta.get_field("name").max_length
 
 
 def locked_account(account) -> Account:
@@ -43,9 +47,7 @@ def ensure_can(*, actor, account, action) -> Membership:
 @transaction.atomic
 def account_create(*, owner: User, name: str, plan=PlanCode.FREE) -> Account:
     """A new account with `owner` as its Owner (A2)."""
-    name = name.strip()
-    if not name:
-        raise ValidationError({"name": "Enter a name for the account."})
+    name = clean_name(name, what="account", max_length=_ACCOUNT_NAME_MAX)
     account = Account.objects.create(name=name, plan=plan)
     Membership.objects.create(user=owner, account=account, role=Role.OWNER)
     audit_log(account=account, actor=owner, action=AuditAction.ACCOUNT_CREATE, target=account)
@@ -56,9 +58,7 @@ def account_create(*, owner: User, name: str, plan=PlanCode.FREE) -> Account:
 def account_rename(*, account: Account, actor: User, name: str) -> Account:
     ensure_can(actor=actor, account=account, action=Action.MANAGE_SETTINGS)
     account = locked_account(account)
-    name = name.strip()
-    if not name:
-        raise ValidationError({"name": "Enter a name for the account."})
+    name = clean_name(name, what="account", max_length=_ACCOUNT_NAME_MAX)
     old_name = account.name
     if name != old_name:
         account.name = name
@@ -86,6 +86,11 @@ def support_account_update(*, account: Account, actor: User, changes: dict) -> A
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+    if "name" in changes:
+        changes = {
+            **changes,
+            "name": clean_name(changes["name"], what="account", max_length=_ACCOUNT_NAME_MAX),
+        }
     account = locked_account(account)
     before = {field: getattr(account, field) for field in changes}
     for field, value in changes.items():
@@ -153,6 +158,8 @@ def support_change_email(*, user: User, new_email: str, actor: User) -> User:
     user.save(update_fields=["email"])
     EmailAddress.objects.filter(user=user).delete()
     EmailAddress.objects.create(user=user, email=new_email, primary=True, verified=True)
+    # SECURITY: whoever was signed in as the old address is signed out everywhere.
+    ended = _end_sessions(UserSession.objects.filter(user=user))
     for membership in user.memberships.select_related("account"):
         audit_log(
             account=membership.account,
@@ -161,9 +168,37 @@ def support_change_email(*, user: User, new_email: str, actor: User) -> User:
             target=user,
             target_label=new_email,
             by_support=True,
-            metadata={"from": old_email, "to": new_email},
+            metadata={"from": old_email, "to": new_email, "sessions_ended": ended},
         )
     return user
+
+
+def _end_sessions(sessions) -> int:
+    count = 0
+    for session in sessions.select_for_update():
+        session.end()  # deletes it from the session store, then its row
+        count += 1
+    return count
+
+
+@transaction.atomic
+def user_session_end(*, user: User, session_id: int) -> UserSession:
+    """End one of the user's own signed-in sessions (Security page); audited in their accounts."""
+    # SECURITY: looked up among the user's own sessions only: another's id is "already ended".
+    session = UserSession.objects.select_for_update().filter(user=user, pk=session_id).first()
+    if session is None:
+        raise ValidationError("That session has already ended.")
+    session.end()
+    for membership in user.memberships.select_related("account"):
+        audit_log(
+            account=membership.account,
+            actor=user,
+            action=AuditAction.USER_SESSION_END,
+            target=user,
+            target_label=user.email,
+            metadata={"ip": session.ip, "started": session.created_at.isoformat()},
+        )
+    return session
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -230,3 +231,14 @@ def transfer_cancel(request, pk):
     else:
         messages.success(request, "Transfer request cancelled.")
     return redirect("accounts:detail")
+
+
+@login_required
+def sign_in_email(request):
+    """A4: support changes sign-in emails, so allauth's email page leads to the Security page."""
+    messages.info(
+        request,
+        "Your sign-in email is changed by support, on request: "
+        "it is also the billing email of the accounts you own.",
+    )
+    return redirect(reverse("accounts:mfa:security") + "#sign-in")

@@ -4,6 +4,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
+from accounts.names import validate_name
 from apikeys import network
 from apikeys.expiry import DEFAULT_OVERLAP, LIFETIME_DAYS, OVERLAPS, lifetime_label, start_of
 from apikeys.models import ApiKey
@@ -62,6 +63,7 @@ class ApiKeyCreateForm(forms.Form):
     name = forms.CharField(
         label="Key name",
         max_length=ApiKey._meta.get_field("name").max_length,
+        validators=[validate_name],
         help_text="Describe where it is used, for example “Production API”.",
         widget=forms.TextInput(attrs={"placeholder": "Production API"}),
         error_messages={

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.audit import audit_log
 from accounts.emails import send_on_commit
 from accounts.models import Account, AuditAction, Membership, User
+from accounts.names import clean_name
 from accounts.permissions import Action, Role
 from accounts.plans import Resource
 from accounts.services import check_limit, ensure_can, locked_account
@@ -49,13 +50,7 @@ class AlreadyCreated(Exception):
 
 
 def _clean_name(name: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": "Enter a name for the key."})
-    limit = ApiKey._meta.get_field("name").max_length
-    if limit is not None and len(name) > limit:
-        raise ValidationError({"name": f"Use at most {limit} characters for the key's name."})
-    return name
+    return clean_name(name, what="key", max_length=ApiKey._meta.get_field("name").max_length)
 
 
 def _clean_scope(scope: str) -> Scope:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -48,7 +49,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin at /support/: staff log in through allauth and need MFA (accounts/support_site.py).
+    "accounts.apps.SupportAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -59,6 +61,7 @@ INSTALLED_APPS = [
     "django.forms",  # Django's widget templates, for FORM_RENDERER below
     "allauth",
     "allauth.account",
+    "allauth.usersessions",  # the Security page's list of sessions
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -74,6 +77,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (SECURE_CSP below) and Permissions-Policy on every response.
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "config.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -81,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.SessionActivityMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -98,6 +105,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.console",
@@ -156,6 +164,13 @@ ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Speech console] "
+# A4: support changes sign-in emails (accounts.services.support_change_email). Nobody
+# adds a second address or makes one primary: /auth/email/ leads to the Security page.
+ACCOUNT_MAX_EMAIL_ADDRESSES = 1
+# Sessions are listed on the Security page; last seen is refreshed at most this often
+# (accounts.middleware.SessionActivityMiddleware), not on every request.
+USERSESSIONS_TRACK_ACTIVITY = False
+SESSION_ACTIVITY_INTERVAL = env_int("SESSION_ACTIVITY_INTERVAL", 300)
 
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Speech console")
 
@@ -298,7 +313,10 @@ for _cidr in TRUSTED_PROXY_CIDRS:
 # The platform's other producers post usage to /internal/... with this token;
 # unset, those endpoints answer 401 to everyone.
 INTERNAL_SERVICE_TOKEN = env("INTERNAL_SERVICE_TOKEN", "")
-# Seals authenticator secrets at rest; derived from SECRET_KEY when unset.
+# Seal authenticator secrets at rest (accounts/sealing.py): comma-separated, the first
+# seals and all unseal (rotation: add a key first, run `manage.py rotate_mfa_sealing`,
+# then drop the old one). Unset: MFA_SEALING_KEY (the older single key), else SECRET_KEY.
+MFA_SEALING_KEYS = env_list("MFA_SEALING_KEYS")
 MFA_SEALING_KEY = env("MFA_SEALING_KEY", "")
 # Seals other stored secrets (webhook auth headers); derived from SECRET_KEY when unset.
 SEALING_KEY = env("SEALING_KEY", "")
@@ -318,6 +336,31 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Content-Security-Policy: scripts only from our origin and with the page's nonce
+# (htmx from {% htmx_script %}, static/js/ files); no inline styles, handlers or
+# eval anywhere (tests/test_templates.py, tests/browser/test_csp.py). The Django
+# admin at /support/ runs under the same policy (its templates carry the nonce).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "media-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# Browser features no page of the console uses, turned off for every page (and frame).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), encrypted-media=(), "
+    "fullscreen=(), geolocation=(), gyroscope=(), hid=(), magnetometer=(), microphone=(), "
+    "midi=(), payment=(), publickey-credentials-get=(), screen-wake-lock=(), serial=(), "
+    "usb=(), xr-spatial-tracking=(), interest-cohort=()"
+)
 
 LOGGING = {
     "version": 1,

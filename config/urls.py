@@ -1,11 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import views as account_views
 from config.health import health
 from console import views as console_views
-
-admin.site.site_header = "Speech console support"
-admin.site.site_title = "Speech console support"
 
 urlpatterns = [
     path("", console_views.dashboard, name="home"),
@@ -15,6 +13,8 @@ urlpatterns = [
     path("projects/<int:project_id>/transcripts/", include("transcripts.urls")),
     path("keys/", include("apikeys.urls")),
     path("reporting/", include("reporting.urls")),
+    # A4: no self-serve email change; allauth's email page gives way to the Security page.
+    path("auth/email/", account_views.sign_in_email, name="sign_in_email"),
     path("auth/", include("allauth.urls")),
     path("support/", admin.site.urls),
     path("health", health, name="health"),

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_log
 from accounts.models import Account, AuditAction, User
+from accounts.names import clean_name
 from accounts.permissions import Action
 from accounts.plans import Resource
 from accounts.services import check_limit, ensure_can, locked_account
@@ -16,13 +17,7 @@ from projects.signals import project_deleted
 
 
 def _clean_name(name: str) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": "Enter a name for the project."})
-    limit = Project._meta.get_field("name").max_length
-    if limit is not None and len(name) > limit:
-        raise ValidationError({"name": f"Use at most {limit} characters for the project's name."})
-    return name
+    return clean_name(name, what="project", max_length=Project._meta.get_field("name").max_length)
 
 
 def _ensure_name_free(account: Account, name: str, *, exclude: Project | None = None) -> None:

@@ -1,12 +1,13 @@
 """Named personas (owner, admin, reader of one account; outsider owns another)."""
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from django.test import Client
 
-from accounts.middleware import SESSION_KEY
+from accounts.middleware import SEEN_KEY, SESSION_KEY
 from accounts.permissions import Role
 from accounts.plans import PlanCode
 from tests.factories import AccountFactory, MembershipFactory
@@ -58,10 +59,26 @@ def login_client(user, account=None) -> Client:
     """A test client logged in as `user`, with `account` chosen in the session."""
     client = Client()
     client.force_login(user)
+    session = client.session
+    # As after a real login: the session's activity was just recorded (accounts.middleware).
+    session[SEEN_KEY] = int(time.time())
     if account is not None:
-        session = client.session
         session[SESSION_KEY] = account.pk
-        session.save()
+    session.save()
+    return client
+
+
+def support_client(staff) -> Client:
+    """A test client of a staff user with MFA, whose session gave its second factor."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from tests.factories import enrol_mfa
+
+    device, _codes = enrol_mfa(staff)
+    client = login_client(staff)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
     return client
 
 

@@ -22,6 +22,7 @@ NOT_LISTED_BY_ACCOUNT = {
     "accounts.user",
     "accounts.account",
     "accounts.sealedtotpdevice",
+    "accounts.totpsecret",  # a user's, reached through their device
 }
 
 

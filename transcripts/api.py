@@ -357,7 +357,11 @@ def _upload_from_url(request, api_key, audio_url: str):
     a remote URL (the worker fetches it)."""
     if len(audio_url) > MAX_URL_CHARS:
         raise InvalidRequest(f"audio_url is longer than {MAX_URL_CHARS} characters.")
-    parts = urlsplit(audio_url)
+    try:
+        parts = urlsplit(audio_url)
+        parts.port  # noqa: B018 (a port out of range raises only when read)
+    except ValueError:  # "http://[::1": an unclosed IPv6 bracket
+        raise InvalidRequest("audio_url is not a valid URL.") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidRequest(
             "audio_url must be an upload_url returned by POST /v2/upload, or an http(s) URL."

@@ -41,3 +41,7 @@ class UploadInaccessible(TranscriptError):
 
 class TooLarge(TranscriptError):
     """The file is larger than this server accepts."""
+
+
+class UploadQuotaExceeded(TooLarge):
+    """The project already holds its plan's bytes of uploads that no transcript uses."""

@@ -13,12 +13,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Sum
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.audit import audit_log
 from accounts.models import Account, AuditAction, User
 from accounts.permissions import Action
+from accounts.plans import get_plan, upload_quota_for
 from accounts.sealing import seal_text
 from accounts.services import ensure_can
 from apikeys.models import ApiKey
@@ -31,6 +33,7 @@ from transcripts.errors import (
     TooLarge,
     UnsupportedLanguage,
     UploadInaccessible,
+    UploadQuotaExceeded,
 )
 from transcripts.models import Transcript, Upload
 from transcripts.options import TranscriptOptions
@@ -52,9 +55,42 @@ def too_large() -> TooLarge:
 
 
 def upload_create(*, api_key: ApiKey, stream: BodyStream, content_length: int | None) -> Upload:
-    """Store a request body in the key's project, reading it in chunks (never whole)."""
-    return _store_upload(
-        project_id=api_key.project_id, api_key=api_key, stream=stream, content_length=content_length
+    """Store a request body in the key's project, reading it in chunks (never whole),
+    within the plan's quota of bytes held in uploads no transcript uses yet."""
+    project = Project.objects.select_related("account").get(pk=api_key.project_id)
+    quota = upload_quota_for(project.account)
+    if content_length is not None and _held_bytes(project.pk) + content_length > quota:
+        raise _quota_exceeded(project, quota)
+    upload = _store_upload(
+        project_id=project.pk, api_key=api_key, stream=stream, content_length=content_length
+    )
+    try:
+        with transaction.atomic():
+            # Under the project's row lock: concurrent uploads are counted one after another.
+            Project.objects.select_for_update().filter(pk=project.pk).first()
+            if _held_bytes(project.pk) > quota:
+                raise _quota_exceeded(project, quota)
+    except UploadQuotaExceeded:
+        Upload.objects.filter(pk=upload.pk).delete()
+        storage.delete(upload.path)
+        raise
+    return upload
+
+
+def _held_bytes(project_id: int) -> int:
+    """Bytes of the project's live uploads that no transcript uses (the upload quota's measure)."""
+    held = Upload.objects.filter(
+        project_id=project_id, deleted_at__isnull=True, transcripts__isnull=True
+    ).aggregate(total=Sum("size"))["total"]
+    return held or 0
+
+
+def _quota_exceeded(project: Project, quota: int) -> UploadQuotaExceeded:
+    plan = get_plan(project.account.plan)
+    return UploadQuotaExceeded(
+        f"This upload would take the project over its upload quota: the {plan.name} plan "
+        f"holds {quota // (1024 * 1024)} MB of uploads not yet transcribed per project. "
+        "Transcribe or wait for earlier uploads to be cleaned up, then try again."
     )
 
 

@@ -24,3 +24,7 @@ class ConfirmDeviceForm(forms.Form):
 
 class RequireMfaForm(forms.Form):
     require_mfa = forms.BooleanField(required=False, label="Require MFA for all members")
+
+
+class SessionEndForm(forms.Form):
+    session = forms.IntegerField(min_value=1, max_value=2**63 - 1)

@@ -1,7 +1,12 @@
 """Who has MFA: reads shared by the middleware, the members page and the settings page."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
+from allauth.usersessions.models import UserSession
 from django.db.models import Exists, OuterRef
 from django_otp.plugins.otp_static.models import StaticToken
+from user_agents import parse as parse_user_agent
 
 from accounts.models import Membership, SealedTOTPDevice
 
@@ -37,3 +42,39 @@ def pending_totp_device(user):
 
 def recovery_codes_left(user) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    id: int
+    device: str
+    ip: str
+    last_seen: datetime
+    started: datetime
+    is_current: bool
+
+
+def describe_device(user_agent: str) -> str:
+    """ "Firefox 128 on Ubuntu" from a User-Agent header (what the person recognises)."""
+    if not user_agent:
+        return "Unknown device"
+    parsed = parse_user_agent(user_agent)
+    browser = f"{parsed.browser.family} {parsed.browser.version_string}".strip()
+    system = f"{parsed.os.family} {parsed.os.version_string}".strip()
+    return f"{browser} on {system}" if system and system != "Other" else browser
+
+
+def user_sessions(user, current_key: str | None) -> list[SessionRow]:
+    """The user's signed-in sessions, the current first, then the most recently seen."""
+    rows = [
+        SessionRow(
+            id=session.pk,
+            device=describe_device(session.user_agent),
+            ip=session.ip,
+            last_seen=session.last_seen_at,
+            started=session.created_at,
+            is_current=session.session_key == current_key,
+        )
+        for session in UserSession.objects.purge_and_list(user)
+    ]
+    return sorted(rows, key=lambda row: (not row.is_current, -row.last_seen.timestamp()))

@@ -10,8 +10,9 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from accounts.audit import audit_log
 from accounts.mfa.selectors import has_mfa
-from accounts.models import Account, AuditAction, SealedTOTPDevice, User
+from accounts.models import Account, AuditAction, SealedTOTPDevice, TOTPSecret, User
 from accounts.permissions import Action
+from accounts.sealing import reseal
 from accounts.services import ensure_can, locked_account
 
 RECOVERY_CODE_COUNT = 10
@@ -79,9 +80,11 @@ def totp_device_start(*, user) -> SealedTOTPDevice:
         raise ValidationError("MFA is already on for your login.")
     device = SealedTOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
     if device is None:
+        # django-otp's `key` keeps its random default: a decoy, never the secret.
         device = SealedTOTPDevice.objects.create(
-            user=user, name="Authenticator app", confirmed=False, key=SealedTOTPDevice.new_key()
+            user=user, name="Authenticator app", confirmed=False
         )
+        TOTPSecret.objects.create(device=device, sealed=SealedTOTPDevice.new_sealed_secret())
     return device
 
 
@@ -181,3 +184,20 @@ def account_set_require_mfa(*, account: Account, actor: User, require: bool) -> 
             target=account,
         )
     return account
+
+
+def sealed_secrets_rotate() -> int:
+    """Reseal every authenticator secret with the first of MFA_SEALING_KEYS; the count.
+
+    An operator's step after adding a key (no actor, no account: nothing an audit log
+    of an account would show). Each row is resealed under its own lock.
+    """
+    count = 0
+    for pk in TOTPSecret.objects.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            row = TOTPSecret.objects.select_for_update().filter(pk=pk).first()
+            if row is not None:
+                row.sealed = reseal(row.sealed)
+                row.save(update_fields=["sealed"])
+                count += 1
+    return count

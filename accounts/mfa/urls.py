@@ -11,4 +11,5 @@ urlpatterns = [
     path("disable/", views.disable, name="disable"),
     path("verify/", views.verify, name="verify"),
     path("login/", views.login_code, name="login"),
+    path("sessions/end/", views.session_end, name="session_end"),
 ]

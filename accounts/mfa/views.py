@@ -3,21 +3,25 @@ from base64 import b32encode
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
+from accounts import services as account_services
 from accounts.errors import SERVICE_ERRORS, show_error
 from accounts.mfa import services
-from accounts.mfa.forms import CodeForm, ConfirmDeviceForm, RequireMfaForm
+from accounts.mfa.forms import CodeForm, ConfirmDeviceForm, RequireMfaForm, SessionEndForm
 from accounts.mfa.selectors import (
     has_mfa,
     members_without_mfa,
     pending_totp_device,
     recovery_codes_left,
+    user_sessions,
 )
 from accounts.mfa.stages import STAGE_KEY, LoginStageController
 from accounts.permissions import Action, requires
@@ -70,6 +74,7 @@ def security(request):
             "codes_left": recovery_codes_left(request.user),
             "code_form": CodeForm(),
             "required_by": _required_by(request),
+            "sessions": user_sessions(request.user, request.session.session_key),
         },
     )
 
@@ -215,3 +220,25 @@ def require_mfa_context(request) -> dict:
         "without_mfa": list(members_without_mfa(request.account)),
         "actor_has_mfa": has_mfa(request.user),
     }
+
+
+@login_required
+@require_POST
+def session_end(request):
+    """End one of the user's sessions (the Security page's Sessions list)."""
+    form = SessionEndForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a session to end.")
+        return redirect("accounts:mfa:security")
+    try:
+        ended = account_services.user_session_end(
+            user=request.user, session_id=form.cleaned_data["session"]
+        )
+    except SERVICE_ERRORS as error:
+        show_error(request, error)
+        return redirect("accounts:mfa:security")
+    if ended.session_key == request.session.session_key:
+        logout(request)
+        return redirect("account_login")
+    messages.success(request, "That session is signed out.")
+    return redirect(reverse("accounts:mfa:security") + "#sessions")

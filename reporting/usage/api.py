@@ -6,7 +6,7 @@ or a session. Answers are JSON; errors are `{"error": "...", ...}`.
 
 import hmac
 import json
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from functools import wraps
 
 from django.conf import settings
@@ -20,6 +20,15 @@ from reporting.usage import services
 from reporting.usage.forms import parse_usage_events
 from reporting.usage.models import StreamingSession
 from reporting.usage.values import UsageBatchError
+
+
+def _json_number(text: str) -> Decimal:
+    """A JSON number with a fraction or exponent, exactly; one beyond Decimal's range
+    (1e9999999999999999999) is infinite, so the field it is in is refused by name."""
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return Decimal("-Infinity" if text.startswith("-") else "Infinity")
 
 
 def _error(status: int, message: str, **extra) -> JsonResponse:
@@ -54,7 +63,7 @@ def service_endpoint(view):
         if length > settings.USAGE_INGEST_MAX_BYTES:
             return _error(413, "The request body is too large.")
         try:
-            body = json.loads(request.body or b"{}", parse_float=Decimal)
+            body = json.loads(request.body or b"{}", parse_float=_json_number)
         except RequestDataTooBig:
             return _error(413, "The request body is too large.")
         except (ValueError, UnicodeDecodeError):

@@ -1,7 +1,7 @@
 """The Reporting page's filters, and the parsing of ingested usage batches."""
 
 from dataclasses import fields
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django import forms
@@ -129,6 +129,9 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 # of audio) stays far inside what its cost and the rollups' sums can hold.
 MAX_ID = 2**63 - 1
 MAX_QUANTITY = 10**12
+# Metadata is opaque to us, but walked (NUL check, storage): a bounded depth keeps
+# every walk far from Python's recursion limit.
+MAX_METADATA_DEPTH = 20
 # The ingest API's event is exactly the recording service's.
 EVENT_FIELDS = {f.name for f in fields(NewUsageEvent)}
 
@@ -173,7 +176,8 @@ def parse_usage_events(items: list, *, now=None) -> tuple[list[NewUsageEvent], l
         project_id = _optional_id(item.get("project_id"), "project_id", errors, index)
         api_key_id = _optional_id(item.get("api_key_id"), "api_key_id", errors, index)
         product = item.get("product")
-        if product not in pricing.PRODUCT_IDS:
+        # A list or object is unhashable: test the type before looking it up.
+        if not isinstance(product, str) or product not in pricing.PRODUCT_IDS:
             fail("product", f"Required: one of {', '.join(pricing.PRODUCT_IDS)}.")
         model = item.get("model")
         if not isinstance(model, str) or not model or len(model) > 40 or "\x00" in model:
@@ -185,11 +189,11 @@ def parse_usage_events(items: list, *, now=None) -> tuple[list[NewUsageEvent], l
         if (
             isinstance(quantity, bool)
             or not isinstance(quantity, int | Decimal)
+            or (isinstance(quantity, Decimal) and not quantity.is_finite())
             or not 0 <= quantity <= MAX_QUANTITY
         ):
             fail("quantity", f"Required: a number of seconds or tokens, 0 to {MAX_QUANTITY:,}.")
-        occurred_raw = item.get("occurred_at")
-        occurred_at = parse_datetime(occurred_raw) if isinstance(occurred_raw, str) else None
+        occurred_at = _parse_time(item.get("occurred_at"))
         if occurred_at is None or timezone.is_naive(occurred_at):
             fail("occurred_at", "Required: an ISO 8601 time with its UTC offset.")
         elif occurred_at > now + FUTURE_TOLERANCE:
@@ -197,6 +201,8 @@ def parse_usage_events(items: list, *, now=None) -> tuple[list[NewUsageEvent], l
         metadata = item.get("metadata")
         if metadata is not None and not isinstance(metadata, dict):
             fail("metadata", "Must be a JSON object or null.")
+        elif _too_deep(metadata):
+            fail("metadata", f"Must be nested at most {MAX_METADATA_DEPTH} levels deep.")
         elif _contains_nul(metadata):
             fail("metadata", "Must not contain the NUL character.")
         if len(errors) > before:
@@ -216,6 +222,37 @@ def parse_usage_events(items: list, *, now=None) -> tuple[list[NewUsageEvent], l
             )
         )
     return events, errors
+
+
+def _parse_time(raw) -> datetime | None:
+    """An aware or naive datetime, or None for anything that is not a real time.
+
+    Django's parser raises for a well-formed impossible time (February 30, month 13,
+    hour 25, offset +99:00): those are input errors here, not crashes.
+    """
+    if not isinstance(raw, str) or len(raw) > 64:
+        return None
+    try:
+        parsed = parse_datetime(raw)
+        if parsed is not None and parsed.tzinfo is not None:
+            parsed.utcoffset()  # an offset beyond a day fails here, or in comparisons
+            parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+    return parsed
+
+
+def _too_deep(value) -> bool:
+    """Deeper than MAX_METADATA_DEPTH containers, found without recursion."""
+    stack = [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if isinstance(current, dict | list):
+            if depth > MAX_METADATA_DEPTH:
+                return True
+            children = current.values() if isinstance(current, dict) else current
+            stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _contains_nul(value) -> bool:

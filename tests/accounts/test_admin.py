@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent, Membership
 from accounts.permissions import Role
-from tests.conftest import login_client
+from tests.conftest import login_client, support_client
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +18,7 @@ def staff(db):
 
 
 def test_transfer_ownership_makes_exactly_one_owner_and_demotes_the_old_one(team, staff):
-    client = login_client(staff)
+    client = support_client(staff)
     url = reverse("admin:accounts_account_transfer_ownership", args=[team.account.pk])
     assert client.get(url).status_code == 200
     new_owner = Membership.objects.get(account=team.account, user=team.reader)
@@ -39,7 +39,7 @@ def test_transfer_ownership_makes_exactly_one_owner_and_demotes_the_old_one(team
 
 
 def test_transfer_to_a_member_of_another_account_is_refused(team, staff):
-    client = login_client(staff)
+    client = support_client(staff)
     url = reverse("admin:accounts_account_transfer_ownership", args=[team.account.pk])
     foreign = Membership.objects.get(user=team.outsider)
     response = client.post(url, {"new_owner": foreign.pk})
@@ -59,7 +59,7 @@ def test_non_staff_get_no_admin(team):
 
 
 def test_change_email_in_admin_is_audited_and_allows_login_with_the_new_address(team, staff):
-    client = login_client(staff)
+    client = support_client(staff)
     url = reverse("admin:accounts_user_change", args=[team.reader.pk])
     response = client.post(
         url,
@@ -71,11 +71,11 @@ def test_change_email_in_admin_is_audited_and_allows_login_with_the_new_address(
     assert EmailAddress.objects.get(user=team.reader).email == "rita@new.test"
     event = AuditEvent.objects.get(account=team.account, action="user.change_email")
     assert event.actor == staff and event.by_support
-    assert event.metadata == {"from": "reader@acme.test", "to": "rita@new.test"}
+    assert event.metadata == {"from": "reader@acme.test", "to": "rita@new.test", "sessions_ended": 0}
 
 
 def test_admin_plan_change_is_audited(team, staff):
-    client = login_client(staff)
+    client = support_client(staff)
     url = reverse("admin:accounts_account_change", args=[team.account.pk])
     response = client.post(
         url,
@@ -97,7 +97,7 @@ def test_admin_plan_change_is_audited(team, staff):
 
 
 def test_admin_refuses_custom_limits_outside_enterprise(team, staff):
-    client = login_client(staff)
+    client = support_client(staff)
     url = reverse("admin:accounts_account_change", args=[team.account.pk])
     response = client.post(
         url,
@@ -124,7 +124,7 @@ def test_every_admin_page_loads_for_support_with_data(team, staff):
 
     project = project_create(account=team.account, actor=team.owner, name="Production")
     apikey_create(account=team.account, actor=team.owner, project=project, name="Key")
-    client = login_client(staff)
+    client = support_client(staff)
     for model, model_admin in admin.site._registry.items():
         opts = model._meta
         changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")

@@ -7,7 +7,7 @@ from django.urls import reverse
 from accounts.models import Account, AuditEvent, Membership, OwnershipTransferRequest
 from accounts.permissions import Role
 from accounts.services import support_transfer_request_approve, support_transfer_request_reject
-from tests.conftest import login_client
+from tests.conftest import login_client, support_client
 from tests.factories import UserFactory, account_with_owner
 from tests.reporting.support import rows_of
 
@@ -140,7 +140,7 @@ def test_approve_in_admin_action(team, staff):
     transfer = OwnershipTransferRequest.objects.create(
         account=team.account, requested_by=team.owner, new_owner=team.admin
     )
-    client = login_client(staff)
+    client = support_client(staff)
     response = client.post(
         reverse("admin:accounts_ownershiptransferrequest_changelist"),
         {"action": "approve", "_selected_action": [transfer.pk]},

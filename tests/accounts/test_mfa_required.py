@@ -27,6 +27,7 @@ PERSON_LEVEL = {
     "accounts:none",
     "accounts:create",
     "members:accept",
+    "sign_in_email",  # leads to the Security page (A4)
     "health",  # public
 }
 

@@ -61,3 +61,18 @@ def log_in(page, email, password):
     page.fill("input[name=password]", password)
     page.click("form[action='/auth/login/'] button[type=submit]")
     page.wait_for_load_state()
+
+
+def wait_until(page, expression: str, timeout: float = 15.0) -> None:
+    """Poll a JavaScript expression until it is truthy.
+
+    Playwright's wait_for_function compiles its predicate inside the page, which the
+    Content-Security-Policy (no 'unsafe-eval') forbids; page.evaluate is not affected.
+    """
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"Still false after {timeout} s: {expression}")
+        page.wait_for_timeout(100)

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from projects.models import Project
 from reporting.usage.services import usage_aggregate, usage_event_record
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, wait_until
 from tests.factories import PASSWORD, account_with_owner
 from tests.reporting.support import hours_ago
 
@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def wait_for_datasets(page, count):
-    page.wait_for_function(f"() => Chart.getChart('usage-chart')?.data.datasets.length === {count}")
+    wait_until(page, f"Chart.getChart('usage-chart')?.data.datasets.length === {count}")
 
 
 @pytest.fixture
@@ -66,8 +66,9 @@ def test_chart_draws_and_htmx_swaps_chart_and_table(page, owner_with_usage):
 
     page.check("input[name=metric][value=usage]")
     expect(page.locator("#report h2").first).to_contain_text("Usage")
-    page.wait_for_function(
-        "() => (Chart.getChart('usage-chart')?.data.datasets || [])"
+    wait_until(
+        page,
+        "(Chart.getChart('usage-chart')?.data.datasets || [])"
         ".map(d => d.stack).sort().join(',') === 'hours,hours,tokens'"
     )
 

@@ -517,3 +517,12 @@ def test_a_key_of_a_deleted_project_gets_401(client, team):
     _, secret = make_key(project)
     Project.objects.filter(pk=project.pk).update(deleted_at=timezone.now())
     assert client.get("/v2/transcript", HTTP_AUTHORIZATION=secret).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "audio_url", ["http://[::1", "http://[::1]:99999/v2/upload/x", "http://[not-ipv6]/"]
+)
+def test_a_malformed_audio_url_is_a_400(client, api_world, audio_url):
+    response = post_transcript(client, api_world, {"audio_url": audio_url})
+    assert response.status_code == 400
+    assert "audio_url" in error_of(response)
