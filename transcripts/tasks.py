@@ -9,8 +9,12 @@ import logging
 import math
 from contextlib import ExitStack
 from datetime import timedelta
+from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
+from celery.signals import task_failure
+from celery.worker.request import Request
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -18,13 +22,17 @@ from django.utils import timezone
 from reporting.usage.services import usage_event_record
 from transcripts import storage
 from transcripts.audio import AudioError, probe
-from transcripts.engines import Result, get_engine
+from transcripts.engines import EngineOptions, Result, get_engine
 from transcripts.models import Transcript
 
 logger = logging.getLogger(__name__)
 
 # At most this many transcripts are queued again per watchdog run.
 REQUEUE_BATCH = 200
+
+ENGINE_ERROR = "The transcription engine failed on this file."
+TIME_LIMIT_ERROR = "Transcription took longer than this server allows for one file."
+WORKER_LOST_ERROR = "The transcription engine stopped while working on this file."
 
 
 def transcription_enqueue(transcript_id) -> None:
@@ -39,7 +47,14 @@ def transcription_enqueue(transcript_id) -> None:
 
 def _deadline(started, duration: float):
     seconds = max(settings.TRANSCRIPT_MIN_TIMEOUT, math.ceil(4 * duration))
+    # Past the task's hard time limit its worker process is gone: no need to wait longer.
+    seconds = min(seconds, settings.TRANSCRIPTION_TIME_LIMIT + 60)
     return started + timedelta(seconds=seconds)
+
+
+def engine_options(transcript: Transcript) -> EngineOptions:
+    """What the engine is asked to do for this transcript (its language, for now)."""
+    return EngineOptions(language_code=transcript.language_code)
 
 
 def transcript_run(*, transcript_id) -> Transcript | None:
@@ -76,12 +91,17 @@ def transcript_run(*, transcript_id) -> Transcript | None:
             transcript.audio_duration = _whole_seconds(info.duration)
             transcript.save(update_fields=["status", "started_at", "deadline_at", "audio_duration"])
         try:
-            result = get_engine().transcribe(path, language_code=transcript.language_code)
+            result = get_engine().transcribe(str(path), options=engine_options(transcript))
         except AudioError as exc:
             return _finish(transcript.pk, error=str(exc))
+        except SoftTimeLimitExceeded:
+            logger.warning("Transcription of %s ran past its time limit", transcript.pk)
+            return _finish(transcript.pk, error=TIME_LIMIT_ERROR)
         except Exception:
             logger.exception("Transcription of %s failed", transcript.pk)
-            return _finish(transcript.pk, error="The transcription engine failed on this file.")
+            # The next transcription in this process starts from a fresh engine.
+            get_engine.cache_clear()
+            return _finish(transcript.pk, error=ENGINE_ERROR)
     try:
         return _finish(transcript.pk, result=result)
     except Exception:
@@ -192,9 +212,52 @@ def transcripts_requeue_waiting(*, now=None) -> int:
 # The Celery tasks
 
 
-@shared_task
+class TranscriptionRequest(Request):
+    """A transcription's time limits are the worker's settings, whatever the sender's were.
+
+    (Celery would otherwise take them from the message, that is from the
+    settings of the web process that queued it.)
+    """
+
+    @property
+    def time_limits(self) -> tuple[int, int]:
+        return settings.TRANSCRIPTION_TIME_LIMIT, settings.TRANSCRIPTION_SOFT_TIME_LIMIT
+
+    @time_limits.setter
+    def time_limits(self, value: object) -> None:
+        pass
+
+
+class TranscriptionTask(Task[Any, Any]):
+    Request = "transcripts.tasks:TranscriptionRequest"
+
+
+# On the "transcription" queue (CELERY_TASK_ROUTES): a long file never delays usage folding.
+@shared_task(base=TranscriptionTask)
 def transcribe(transcript_id: str) -> None:
     transcript_run(transcript_id=transcript_id)
+
+
+@task_failure.connect(sender=transcribe)
+def _transcription_lost(
+    sender: object = None,
+    task_id: str | None = None,
+    exception: BaseException | None = None,
+    args: tuple[Any, ...] | None = None,
+    kwargs: dict[str, Any] | None = None,
+    **_: Any,
+) -> None:
+    """The worker process died on a file (killed at the hard time limit, or crashed):
+    its transcript ends in error now rather than at the watchdog's deadline.
+
+    Celery sends this in the worker's main process, which outlives the lost child.
+    """
+    transcript_id = (args or (None,))[0] or (kwargs or {}).get("transcript_id")
+    if transcript_id is None:
+        return
+    logger.error("Transcription of %s was lost: %r", transcript_id, exception)
+    timed_out = isinstance(exception, TimeLimitExceeded)
+    _finish(transcript_id, error=TIME_LIMIT_ERROR if timed_out else WORKER_LOST_ERROR)
 
 
 @shared_task

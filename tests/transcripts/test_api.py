@@ -143,7 +143,7 @@ def test_create_answers_200_with_a_queued_transcript(client, api_world):
     assert body["status"] == "queued"
     assert body["audio_url"] == url
     assert body["speech_model"] is None
-    assert body["speech_model_used"] == "pocketsphinx"
+    assert body["speech_model_used"] == "faster-whisper"
     assert body["text"] is None and body["error"] is None
     transcript = Transcript.objects.get(pk=body["id"])
     assert transcript.project == api_world.project
@@ -160,7 +160,7 @@ def test_unknown_options_are_ignored_and_known_models_echoed(client, api_world):
     )
     assert response.status_code == 200
     assert response.json()["speech_model"] == "best"
-    assert response.json()["speech_model_used"] == "pocketsphinx"
+    assert response.json()["speech_model_used"] == "faster-whisper"
 
 
 def test_another_projects_upload_is_refused_with_403(client, api_world):

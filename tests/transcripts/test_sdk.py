@@ -35,7 +35,7 @@ def test_the_sdk_transcribes_lists_gets_and_deletes(sdk, api_world, speech_wav):
     assert isinstance(transcript.json_response["audio_duration"], int)
     assert transcript.json_response["audio_duration"] >= 4
     assert transcript.words and transcript.words[0].end > transcript.words[0].start
-    assert transcript.json_response["speech_model_used"] == "pocketsphinx"
+    assert transcript.json_response["speech_model_used"] == "faster-whisper"
     assert transcript.audio_url.startswith(aai.settings.base_url + "/v2/upload/")
 
     fetched = aai.Transcript.get_by_id(transcript.id)
