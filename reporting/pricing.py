@@ -63,8 +63,9 @@ PRICES = [
     Price(SPEECH_TO_TEXT, "universal", SECOND, Decimal("0.15"), HOUR, _START),
     Price(SPEECH_TO_TEXT, "nano", SECOND, Decimal("0.12"), HOUR, _START),
     Price(SPEECH_TO_TEXT, "slam-1", SECOND, Decimal("0.27"), HOUR, _START),
-    # Our offline engine.
+    # Our offline engines: pocketsphinx (until 2026-12, kept for history), faster-whisper.
     Price(SPEECH_TO_TEXT, "pocketsphinx", SECOND, Decimal("0.05"), HOUR, _START),
+    Price(SPEECH_TO_TEXT, "faster-whisper", SECOND, Decimal("0.05"), HOUR, _START),
     # Streaming, per session hour.
     Price(STREAMING, "universal-streaming", SECOND, Decimal("0.15"), HOUR, _START),
     Price(STREAMING, "universal-streaming-multilingual", SECOND, Decimal("0.15"), HOUR, _START),

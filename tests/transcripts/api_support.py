@@ -3,6 +3,7 @@
 The fixtures built on these live in conftest.py beside this file.
 """
 
+import re
 import shutil
 import subprocess
 import wave
@@ -16,8 +17,20 @@ from apikeys.models import ApiKey
 from projects.models import Project
 
 SENTENCE = "This is a test of speech recognition. Hello world, this is a test."
-# Words pocketsphinx reliably hears in SENTENCE (it is far from exact).
+# Words of SENTENCE, any of which the engine hears (Whisper tiny.en on espeak-ng
+# speech: "This is a test on speech recognition, the low world, this is a test.").
 HEARD = {"this", "is", "a", "test", "of", "speech", "recognition", "hello", "world"}
+
+
+def words_of(text: str) -> list[str]:
+    """Lower-case words without punctuation, for a tolerant comparison."""
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def share_heard(text: str, spoken: str = SENTENCE) -> float:
+    """The share of the spoken words that the transcript has (in any order)."""
+    said, got = words_of(spoken), set(words_of(text))
+    return sum(word in got for word in said) / len(said)
 
 
 def make_key(project, name="Production API", *, deleted=False) -> tuple[ApiKey, str]:
@@ -80,11 +93,12 @@ def build_api_world(team) -> ApiWorld:
     )
 
 
-def espeak(path: Path, text: str = SENTENCE) -> Path:
+def espeak(path: Path, text: str = SENTENCE, *, voice: str = "", speed: int = 140) -> Path:
     """Speak `text` into a WAV file (22,050 Hz mono, so the engine must resample)."""
     espeak_ng = shutil.which("espeak-ng")
     assert espeak_ng, "espeak-ng is required by the API tests: run scripts/browser-deps"
-    subprocess.run([espeak_ng, "-s", "140", "-w", str(path), text], check=True)
+    voice_args = ["-v", voice] if voice else []
+    subprocess.run([espeak_ng, *voice_args, "-s", str(speed), "-w", str(path), text], check=True)
     return path
 
 
@@ -161,3 +175,37 @@ def stored_transcript(project, api_key=None, *, status="completed", text="hello 
         error="Bad audio" if status == "error" else "",
         **fields,
     )
+
+
+# (container format, codec, sample rate) for each format the engine accepts.
+ENCODINGS = {
+    "mp3": ("mp3", "libmp3lame", 22050),
+    "m4a": ("ipod", "aac", 22050),
+    "aac": ("adts", "aac", 22050),
+    "flac": ("flac", "flac", 22050),
+    "ogg": ("ogg", "libvorbis", 22050),
+    "opus": ("ogg", "libopus", 48000),
+    "webm": ("webm", "libopus", 48000),
+}
+
+
+def encode(source: Path, target: Path, kind: str) -> Path:
+    """Re-encode a WAV as `kind` (a key of ENCODINGS) with PyAV's own FFmpeg."""
+    import av
+
+    container_format, codec, rate = ENCODINGS[kind]
+    resampler = av.AudioResampler(
+        format="fltp" if codec != "flac" else "s16", layout="mono", rate=rate
+    )
+    with (
+        av.open(str(source)) as reader,
+        av.open(str(target), "w", format=container_format) as writer,
+    ):
+        stream = writer.add_stream(codec, rate=rate, layout="mono")
+        for frame in reader.decode(audio=0):
+            for out in resampler.resample(frame):
+                writer.mux(stream.encode(out))
+        for out in resampler.resample(None):
+            writer.mux(stream.encode(out))
+        writer.mux(stream.encode(None))
+    return target

@@ -143,7 +143,7 @@ def test_create_answers_200_with_a_queued_transcript(client, api_world):
     assert body["status"] == "queued"
     assert body["audio_url"] == url
     assert body["speech_model"] is None
-    assert body["speech_model_used"] == "pocketsphinx"
+    assert body["speech_model_used"] == "faster-whisper"
     # The reference types `error` as a string: absent until there is one.
     assert body["text"] is None and "error" not in body
     transcript = Transcript.objects.get(pk=body["id"])
@@ -169,7 +169,7 @@ def test_unknown_options_are_refused_by_name_and_known_models_echoed(client, api
     )
     assert response.status_code == 200
     assert response.json()["speech_model"] == "best"
-    assert response.json()["speech_model_used"] == "pocketsphinx"
+    assert response.json()["speech_model_used"] == "faster-whisper"
 
 
 def test_another_projects_upload_is_refused_with_403(client, api_world):

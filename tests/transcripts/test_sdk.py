@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from apikeys.models import ApiKey
 from reporting.models import UsageEvent
-from tests.transcripts.api_support import HEARD
+from tests.transcripts.api_support import HEARD, encode, share_heard
 from transcripts.models import Transcript
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,10 +32,11 @@ def test_the_sdk_transcribes_lists_gets_and_deletes(sdk, api_world, speech_wav):
     assert transcript.status == aai.TranscriptStatus.completed, transcript.error
     assert transcript.text
     assert set(transcript.text.split()) & HEARD, transcript.text
+    assert share_heard(transcript.text) >= 0.6, transcript.text
     assert isinstance(transcript.json_response["audio_duration"], int)
     assert transcript.json_response["audio_duration"] >= 4
     assert transcript.words and transcript.words[0].end > transcript.words[0].start
-    assert transcript.json_response["speech_model_used"] == "pocketsphinx"
+    assert transcript.json_response["speech_model_used"] == "faster-whisper"
     assert transcript.audio_url.startswith(aai.settings.base_url + "/v2/upload/")
 
     fetched = aai.Transcript.get_by_id(transcript.id)
@@ -52,6 +53,16 @@ def test_the_sdk_transcribes_lists_gets_and_deletes(sdk, api_world, speech_wav):
     assert deleted.text == "Deleted by user."
     assert deleted.audio_url == "http://deleted_by_user"
     assert aai.Transcript.get_by_id(transcript.id).text == "Deleted by user."
+
+
+def test_the_sdk_transcribes_an_mp3(sdk, api_world, speech_wav, tmp_path):
+    sdk(api_world.secret)
+    mp3 = encode(speech_wav, tmp_path / "speech.mp3", "mp3")
+    transcript = aai.Transcriber().transcribe(str(mp3))
+    assert transcript.status == aai.TranscriptStatus.completed, transcript.error
+    assert share_heard(transcript.text) >= 0.6, transcript.text
+    assert transcript.json_response["audio_duration"] == 5
+    assert {round(word.confidence, 4) for word in transcript.words} != {1.0}
 
 
 def test_unreadable_audio_comes_back_as_an_error_transcript(sdk, api_world):

@@ -49,12 +49,12 @@ def test_speech_is_transcribed_and_one_usage_event_recorded(
     assert body["status"] == "completed"
     assert body["text"] == transcript.text
     assert isinstance(body["audio_duration"], int)
-    assert body["speech_model_used"] == "pocketsphinx"
+    assert body["speech_model_used"] == "faster-whisper"
 
     event = UsageEvent.objects.get()
     assert event.idempotency_key == f"transcript:{transcript.pk}"
     assert event.product_code == "speech_to_text"
-    assert event.model == "pocketsphinx"
+    assert event.model == "faster-whisper"
     assert event.quantity == transcript.audio_duration
     assert event.account_id == api_world.project.account_id
     assert event.project_id == api_world.project.pk
@@ -71,7 +71,7 @@ def test_speech_is_transcribed_and_one_usage_event_recorded(
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"ID3\x03\x00\x00\x00" + b"\x00" * 500, "MP3 audio is not supported"),
+        (b"ID3\x03\x00\x00\x00" + b"\x00" * 500, "not audio this server can read"),
         (b"\x00\x01\x02\x03" * 200, "not audio this server can read"),
     ],
 )
