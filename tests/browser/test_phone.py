@@ -1,4 +1,4 @@
-"""On a phone (390×844): the header's menus stay on screen, and a manager deletes a
+"""On a phone (390x844): the header's menus stay on screen, and a manager deletes a
 key and removes a member from stacked rows, through the confirm dialogs, by role."""
 
 import pytest
@@ -30,7 +30,10 @@ def assert_no_sideways_scroll(page):
              .map((e) => e.tagName + "." + e.className)""",
         PHONE["width"],
     )
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], (page.url, wider)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], (
+        page.url,
+        wider,
+    )
 
 
 def test_phone_switcher_menu_and_deleting_a_key_and_a_member(browser, live_server):
@@ -119,7 +122,9 @@ def test_phone_switcher_menu_and_deleting_a_key_and_a_member(browser, live_serve
         assert_on_screen(page.get_by_role("combobox", name="Role of reader@example.com"))
         screenshot(page, "phone-members")
         remove.click()
-        dialog = page.get_by_role("dialog", name="Remove reader@example.com from Acme Speech Studio?")
+        dialog = page.get_by_role(
+            "dialog", name="Remove reader@example.com from Acme Speech Studio?"
+        )
         expect(dialog).to_contain_text("loses access to Acme Speech Studio at once")
         dialog.get_by_role("button", name="Remove member").click()
         expect(page.get_by_role("status")).to_contain_text("reader@example.com was removed")
