@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -76,3 +77,33 @@ def wait_until(page, expression: str, timeout: float = 15.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"Still false after {timeout} s: {expression}")
         page.wait_for_timeout(100)
+
+
+# Accessibility: axe-core from node_modules (package-lock.json; scripts/browser-deps runs npm ci).
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+# Screenshots for a person to look at (never compared): var/screenshots/, gitignored.
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def axe_violations(page, impacts=("serious", "critical")) -> list[str]:
+    """Run axe-core on the page as it is; one line per serious or critical violation."""
+    if not AXE.exists():
+        pytest.fail(f"axe-core not found at {AXE}: run scripts/browser-deps (needs npm).")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{page.url}: {v['id']} ({v['impact']}) {v['help']}: "
+        + "; ".join(" ".join(node["target"]) for node in v["nodes"][:5])
+        for v in result["violations"]
+        if v["impact"] in impacts
+    ]
+
+
+def screenshot(page, name: str) -> Path:
+    """Keep a full-page screenshot under var/screenshots/ as a test artifact."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

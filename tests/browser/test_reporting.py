@@ -69,7 +69,7 @@ def test_chart_draws_and_htmx_swaps_chart_and_table(page, owner_with_usage):
     wait_until(
         page,
         "(Chart.getChart('usage-chart')?.data.datasets || [])"
-        ".map(d => d.stack).sort().join(',') === 'hours,hours,tokens'"
+        ".map(d => d.stack).sort().join(',') === 'hours,hours,tokens'",
     )
 
 
