@@ -5,7 +5,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.errors import SERVICE_ERRORS, show_error
 from accounts.permissions import Action, requires
-from accounts.plans import Resource, limit_for, limit_message
+from accounts.plans import LimitReached, Resource, limit_for, limit_message
 from apikeys import services
 from apikeys.forms import ApiKeyCreateForm, ApiKeyFilterForm
 from apikeys.models import ApiKey
@@ -66,6 +66,8 @@ def create(request):
         except services.AlreadyCreated as error:
             messages.warning(request, str(error))
             return redirect("apikeys:list")
+        except LimitReached:
+            pass  # The page's limit notice says it, once.
         except SERVICE_ERRORS as error:
             show_error(request, error, form=form)
         else:

@@ -1,9 +1,9 @@
 """Who has MFA: reads shared by the middleware, the members page and the settings page."""
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django_otp.plugins.otp_static.models import StaticToken
 
-from accounts.models import Membership, SealedTOTPDevice
+from accounts.models import Account, Membership, SealedTOTPDevice
 
 
 def has_mfa(user) -> bool:
@@ -22,7 +22,7 @@ def with_mfa_status(memberships):
     )
 
 
-def members_without_mfa(account):
+def members_without_mfa(account: Account) -> QuerySet[Membership]:
     return (
         with_mfa_status(Membership.objects.for_account(account).select_related("user"))
         .filter(mfa_enrolled=False)
