@@ -116,8 +116,9 @@ class AccountAdmin(admin.ModelAdmin):
             else:
                 self.message_user(
                     request,
-                    f"{new_owner.email} is now the Owner of {account.name}; "
-                    "the previous Owner is an Admin.",
+                    # Starts with a word of ours: the admin capitalises a message's first letter.
+                    f"Transferred the ownership of {account.name}: {new_owner.email} is now "
+                    "its Owner and the previous Owner an Admin. Both were emailed.",
                     messages.SUCCESS,
                 )
                 return redirect(reverse("admin:accounts_account_change", args=[account.pk]))

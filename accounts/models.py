@@ -121,7 +121,7 @@ class Account(models.Model):
         owner = self.owner
         return owner.email if owner else ""
 
-    def limits_in_use(self):
+    def limits_in_use(self) -> list[tuple[Resource, int, int]]:
         """[(resource, used, limit)] for the Account page and the dashboard."""
         return [(resource, usage_of(self, resource), self.limit(resource)) for resource in Resource]
 

@@ -140,6 +140,16 @@ def support_transfer_ownership(*, account: Account, new_owner: User, actor: User
             "to": new_owner.email,
         },
     )
+    # Direct or on request, both Owners are told the same way (M5).
+    send_on_commit(
+        subject=f"Ownership of {account.name} transferred",
+        body=(
+            f"Support transferred the ownership of {account.name}: "
+            f"{new_owner.email} is now its Owner and receives billing email"
+            + (f"; {previous.user.email} is now an Admin." if previous else ".")
+        ),
+        recipients=[new_owner.email] + ([previous.user.email] if previous else []),
+    )
     return target
 
 
@@ -283,17 +293,9 @@ def support_transfer_request_approve(*, transfer, actor: User) -> None:
     transfer = OwnershipTransferRequest.objects.select_for_update().get(pk=transfer.pk)
     if transfer.status != transfer.Status.PENDING:
         raise ValidationError("This transfer request is no longer pending.")
+    # The transfer emails both Owners, as a direct transfer does.
     support_transfer_ownership(account=transfer.account, new_owner=transfer.new_owner, actor=actor)
     _decide(transfer, actor=actor, status=transfer.Status.APPROVED)
-    send_on_commit(
-        subject=f"Ownership of {transfer.account.name} transferred",
-        body=(
-            f"Support approved the transfer of {transfer.account.name}: "
-            f"{transfer.new_owner.email} is now its Owner and receives billing email; "
-            f"{transfer.requested_by.email} is now an Admin."
-        ),
-        recipients=[transfer.new_owner.email, transfer.requested_by.email],
-    )
 
 
 @transaction.atomic

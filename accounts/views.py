@@ -1,5 +1,6 @@
 import json
 from datetime import UTC
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -48,7 +49,8 @@ def switch(request):
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    ) or urlsplit(next_url).path in {reverse("accounts:choose"), reverse("accounts:none")}:
+        # The chooser has done its job once an account is chosen: on to its dashboard.
         next_url = "home"
     response = redirect(next_url)
     if request.htmx:

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.errors import SERVICE_ERRORS, show_error
 from accounts.permissions import Action, requires
-from accounts.plans import Resource, limit_for, limit_message, usage_of
+from accounts.plans import LimitReached, Resource, limit_for, limit_message, usage_of
 from apikeys import selectors, services
 from apikeys.expiry import lifetime_label
 from apikeys.forms import (
@@ -101,6 +101,8 @@ def create(request):
         except services.AlreadyCreated as error:
             messages.warning(request, str(error))
             return redirect("apikeys:list")
+        except LimitReached:
+            pass  # The page's limit notice says it, once.
         except SERVICE_ERRORS as error:
             show_error(request, error, form=form)
         else:

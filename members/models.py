@@ -31,8 +31,13 @@ class InvitationQuerySet(TenantQuerySet["Invitation"]):
         return self.filter(status=Invitation.Status.PENDING)
 
     def pending_for_account(self, account: Account) -> Self:
-        """Invites that hold a seat (M1), expired ones included until deleted or resent."""
+        """The account's pending invites, expired ones included until deleted or resent."""
         return self.for_account(account).pending()
+
+    def holding_seat(self, account: Account) -> Self:
+        """Pending invites that hold a seat (M1): not expired. Resending an expired one
+        takes a seat again, within the limit."""
+        return self.pending_for_account(account).filter(expires_at__gt=timezone.now())
 
     def by_token(self, token: str) -> "Invitation | None":
         """The invitation a link's token names, or None (also for malformed tokens)."""

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.db.models import Case, IntegerField, Value, When
+from django.utils import timezone
 
 from accounts.mfa.selectors import with_mfa_status
 from accounts.models import Membership
@@ -16,6 +17,7 @@ class SeatUsage:
     used: int
     limit: int
     pending: int
+    expired: int = 0
 
     @property
     def full(self):
@@ -23,16 +25,24 @@ class SeatUsage:
 
 
 def seat_usage(account) -> SeatUsage:
-    pending = Invitation.objects.pending_for_account(account).count()
+    """Members and unexpired invites hold seats (M1); expired invites are shown, not counted."""
+    invites = Invitation.objects.pending_for_account(account)
+    pending = invites.filter(expires_at__gt=timezone.now()).count()
+    expired = invites.count() - pending
     members = Membership.objects.for_account(account).count()
-    return SeatUsage(used=members + pending, limit=account.limit(Resource.MEMBERS), pending=pending)
+    return SeatUsage(
+        used=members + pending,
+        limit=account.limit(Resource.MEMBERS),
+        pending=pending,
+        expired=expired,
+    )
 
 
 def seats_used(account) -> int:
-    """Active members plus pending invites (M1): what the seat limit counts."""
+    """Active members plus unexpired pending invites (M1): what the seat limit counts."""
     return (
         Membership.objects.for_account(account).count()
-        + Invitation.objects.pending_for_account(account).count()
+        + Invitation.objects.holding_seat(account).count()
     )
 
 

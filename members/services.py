@@ -101,6 +101,11 @@ def invitation_resend(*, account: Account, actor: User, invitation: Invitation) 
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_pending:
         raise ValidationError("This invitation is no longer pending.")
+    if invitation.is_expired:
+        # An expired invite holds no seat (M1): resending it takes one again. The
+        # account is locked after the invitation, in the order revoking takes them.
+        account = locked_account(account)
+        check_limit(account, Resource.MEMBERS)
     token = invitation.issue_token()
     invitation.invited_by = actor
     invitation.save(update_fields=["token_digest", "sent_at", "expires_at", "invited_by"])

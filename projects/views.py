@@ -5,7 +5,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.errors import SERVICE_ERRORS, show_error
 from accounts.permissions import Action, requires
-from accounts.plans import Resource, limit_for, limit_message
+from accounts.plans import LimitReached, Resource, limit_for, limit_message
 from projects import services
 from projects.forms import ProjectNameForm
 from projects.models import Project
@@ -25,13 +25,15 @@ def _get_project(request, pk) -> Project:
     return get_object_or_404(Project.objects.for_account(request.account), pk=pk)
 
 
-def _list_response(request, form=None, status=200):
+def _list_response(request, form=None, status=200, created=None):
     account = request.account
     projects = list(_projects(account))
     limit = limit_for(account, Resource.PROJECTS)
+    # htmx (the create form) swaps the form and the table together.
+    template = "projects/list.html#projects-area" if request.htmx else "projects/list.html"
     return render(
         request,
-        "projects/list.html",
+        template,
         {
             "nav": "projects",
             "projects": projects,
@@ -39,6 +41,7 @@ def _list_response(request, form=None, status=200):
             "at_limit": len(projects) >= limit,
             "limit_message": limit_message(account, Resource.PROJECTS, limit),
             "name_max_length": NAME_MAX_LENGTH,
+            "created": created,
         },
         status=status,
     )
@@ -58,9 +61,13 @@ def create(request):
             project = services.project_create(
                 account=request.account, actor=request.user, name=form.cleaned_data["name"]
             )
+        except LimitReached:
+            pass  # The page's limit notice says it, once.
         except SERVICE_ERRORS as error:
             show_error(request, error, form=form)
         else:
+            if request.htmx:
+                return _list_response(request, created=project)
             messages.success(request, f"Created the project {project.name}.")
             return redirect("projects:list")
     return _list_response(request, form)

@@ -35,3 +35,14 @@ def hours(seconds: int) -> str:
 def to_micros(amount: Decimal | None) -> int:
     """Dollars typed in a form (at most two decimals) as micro-dollars; None is 0."""
     return int((amount or Decimal(0)) * MICROS_PER_DOLLAR)
+
+
+def grouped(number: int | str) -> str:
+    """Thousands separated for people, the figure unchanged: 2182599 -> "2,182,599",
+    "1234.57" -> "1,234.57". Rounding stays with the functions above."""
+    text = str(number)
+    sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
+    whole, point, fraction = text.partition(".")
+    if not whole.isdigit():
+        return str(number)
+    return f"{sign}{int(whole):,}{point}{fraction}"

@@ -1,5 +1,6 @@
 """Demo usage for `manage.py seed_demo`: a month of realistic usage for Acme Speech."""
 
+from reporting.billing.services import invoices_close_due
 from reporting.usage.services import usage_aggregate
 from reporting.usage.simulate import simulate
 
@@ -11,4 +12,9 @@ def seed(data) -> list[str]:
     # Fixed keys and seed: running the seed again records nothing new.
     result = simulate(accounts=[account], events=DEMO_EVENTS, days=30, key_prefix="demo", seed=2026)
     usage_aggregate()
-    return [f"usage {len(result.created)} new demo events for {account.name} (Reporting page)"]
+    # Last month's invoice now, not at the next hourly run of the beat task.
+    invoices = invoices_close_due()
+    return [
+        f"usage {len(result.created)} new demo events for {account.name} (Reporting page)",
+        f"invoices {invoices} closed (Billing page)",
+    ]

@@ -4,11 +4,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from allauth.usersessions.models import UserSession
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django_otp.plugins.otp_static.models import StaticToken
 from user_agents import parse as parse_user_agent
 
-from accounts.models import Membership, SealedTOTPDevice
+from accounts.models import Account, Membership, SealedTOTPDevice
 
 
 def has_mfa(user) -> bool:
@@ -27,7 +27,7 @@ def with_mfa_status(memberships):
     )
 
 
-def members_without_mfa(account):
+def members_without_mfa(account: Account) -> QuerySet[Membership]:
     return (
         with_mfa_status(Membership.objects.for_account(account).select_related("user"))
         .filter(mfa_enrolled=False)

@@ -69,7 +69,10 @@ def _throttled_message(devices) -> str:
         if not allowed and data and data.get("locked_until"):
             waits.append(max(1, int((data["locked_until"] - now).total_seconds()) + 1))
     if waits:
-        return f"Too many wrong codes. Wait {min(waits)} seconds, then try again."
+        wait = min(waits)
+        return (
+            f"Too many wrong codes. Wait {wait} second{'s' if wait != 1 else ''}, then try again."
+        )
     return ""
 
 

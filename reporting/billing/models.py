@@ -67,6 +67,7 @@ class LedgerEntry(models.Model):
     objects = TenantQuerySet.as_manager()
 
     class Meta:
+        verbose_name_plural = "ledger entries"
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["account", "created_at"], name="ledger_account_time")]
         constraints = [

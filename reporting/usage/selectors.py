@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 from apikeys.models import ApiKey
 from projects.models import Project
 from reporting import pricing
-from reporting.amounts import MICROS_PER_DOLLAR, SECONDS_PER_HOUR, dollars, hours
+from reporting.amounts import MICROS_PER_DOLLAR, SECONDS_PER_HOUR, dollars, grouped, hours
 from reporting.usage.models import (
     AggregationState,
     StreamingSession,
@@ -57,17 +57,29 @@ class Report:
     header: list = field(default_factory=list)
     rows: list = field(default_factory=list)
     totals: dict = field(default_factory=dict)
+    # One row per group over the whole period (the compact table), biggest spend first.
+    summary: list = field(default_factory=list)
+    # The period of the same length just before: its totals and the change to now.
+    previous: dict = field(default_factory=dict)
+    changes: dict = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
         return not self.rows
 
     @property
+    def group_heading(self) -> str:
+        return GROUP_HEADINGS.get(self.filters.group, "Usage")
+
+    @property
     def text_columns(self) -> int:
         return 1 if self.filters.group == "none" else 2
 
     def body_html(self) -> str:
-        """The table's rows: hundreds of rows render far faster here than in a template loop."""
+        """The detail table's rows: hundreds render far faster here than in a template loop.
+
+        Numbers are thousands-separated for people; the CSV has the same rows without.
+        """
         lead = self.text_columns
         # The same day and name come back on many rows: escape each text once.
         text_cells: dict[str, str] = {}
@@ -79,7 +91,7 @@ class Report:
                 text_cells.get(c) or text_cells.setdefault(c, f"<td>{escape(c)}</td>")
                 for c in row[:lead]
             ]
-            cells += [f'<td class="num">{c}</td>' for c in row[lead:]]
+            cells += [f'<td class="num">{grouped(c)}</td>' for c in row[lead:]]
             lines.append(f"<tr>{''.join(cells)}</tr>")
         return mark_safe("\n".join(lines))  # noqa: S308 (escaped above)
 
@@ -126,6 +138,37 @@ def _buckets(filters: ReportFilters) -> list[datetime]:
     return buckets
 
 
+SUMS = {
+    "n_events": Sum("events"),
+    "cost": Sum("cost_micros"),
+    "seconds": Sum("quantity", filter=Q(unit=SECOND_UNIT)),
+    "tokens": Sum("quantity", filter=~Q(unit=SECOND_UNIT)),
+}
+
+
+def _filtered(rollups, filters: ReportFilters):
+    if filters.product:
+        rollups = rollups.filter(product=pricing.PRODUCT_IDS[filters.product])
+    if filters.project_id:
+        rollups = rollups.filter(project_id=filters.project_id)
+    if filters.api_key_id:
+        rollups = rollups.filter(api_key_id=filters.api_key_id)
+    return rollups
+
+
+def period_sums(account, filters: ReportFilters, *, start: datetime, end: datetime):
+    """(group columns...) -> events, cost, seconds, tokens over [start, end): no buckets."""
+    # SECURITY: from the account's rollups, as every report.
+    whole_days = all(t.hour == t.minute == t.second == 0 for t in (start, end))
+    rollups: QuerySet[UsageRollupDaily] | QuerySet[UsageRollup]
+    if whole_days:
+        rollups = UsageRollupDaily.objects.for_account(account).filter(day__gte=start, day__lt=end)
+    else:
+        rollups = UsageRollup.objects.for_account(account).filter(hour__gte=start, hour__lt=end)
+    columns = GROUP_COLUMNS[filters.group]
+    return _filtered(rollups, filters).values(*columns).annotate(**SUMS).order_by(*columns)
+
+
 def rollup_sums(account, filters: ReportFilters):
     """(bucket, group columns...) -> events, cost, seconds, tokens; from the account's rollups."""
     # SECURITY: every report starts from the account's rollups; a filter naming
@@ -143,24 +186,37 @@ def rollup_sums(account, filters: ReportFilters):
             hour__gte=filters.start, hour__lt=filters.end
         )
         bucket = F("hour") if filters.granularity == "hour" else TruncDay("hour")
-    if filters.product:
-        rollups = rollups.filter(product=pricing.PRODUCT_IDS[filters.product])
-    if filters.project_id:
-        rollups = rollups.filter(project_id=filters.project_id)
-    if filters.api_key_id:
-        rollups = rollups.filter(api_key_id=filters.api_key_id)
     columns = GROUP_COLUMNS[filters.group]
     return (
-        rollups.annotate(bucket=bucket)
+        _filtered(rollups, filters)
+        .annotate(bucket=bucket)
         .values("bucket", *columns)
-        .annotate(
-            n_events=Sum("events"),
-            cost=Sum("cost_micros"),
-            seconds=Sum("quantity", filter=Q(unit=SECOND_UNIT)),
-            tokens=Sum("quantity", filter=~Q(unit=SECOND_UNIT)),
-        )
+        .annotate(**SUMS)
         .order_by("bucket", *columns)
     )
+
+
+def change(now: int, before: int) -> dict:
+    """How a figure moved from the previous period: {"text": "+12%", "direction": "up"}."""
+    if before == now:
+        return {"text": "no change" if now else "—", "direction": "same"}
+    if not before:
+        return {"text": "new", "direction": "up"}
+    percent = round((now - before) * 100 / before)
+    direction = "up" if now > before else "down"
+    if percent == 0:
+        return {"text": "±0%", "direction": direction}
+    return {"text": f"{percent:+,d}%", "direction": direction}
+
+
+def _figures(events: int, cost: int, seconds: int, tokens: int) -> dict:
+    """Figures as people read them: rounded by `amounts`, thousands separated."""
+    return {
+        "events": grouped(events),
+        "spend": grouped(dollars(cost)),
+        "hours": grouped(hours(seconds)),
+        "tokens": grouped(tokens),
+    }
 
 
 def usage_report(*, account, filters: ReportFilters, projects=None, api_keys=None) -> Report:
@@ -187,8 +243,10 @@ def usage_report(*, account, filters: ReportFilters, projects=None, api_keys=Non
                 "spend": [0] * len(buckets),
                 "seconds": [0] * len(buckets),
                 "tokens": [0] * len(buckets),
+                "events": 0,
             },
         )
+        s["events"] += row["n_events"]
         position = index.get(row["bucket"])
         if position is not None:
             s["spend"][position] += row["cost"]
@@ -203,6 +261,29 @@ def usage_report(*, account, filters: ReportFilters, projects=None, api_keys=Non
         totals["cost"] += row["cost"]
         totals["seconds"] += seconds
         totals["tokens"] += tokens
+    # The compact table: one row per group over the period, with the previous period's
+    # spend of the same group beside it.
+    length = filters.end - filters.start
+    before_start, before_end = filters.start - length, filters.start
+    before = {"events": 0, "cost": 0, "seconds": 0, "tokens": 0}
+    before_by_label: dict[str, int] = {}
+    for row in period_sums(account, filters, start=before_start, end=before_end):
+        label = label_of(row)
+        before_by_label[label] = before_by_label.get(label, 0) + row["cost"]
+        before["events"] += row["n_events"]
+        before["cost"] += row["cost"]
+        before["seconds"] += row["seconds"] or 0
+        before["tokens"] += row["tokens"] or 0
+    summary = []
+    for s in sorted(series.values(), key=lambda s: -sum(s["spend"])):
+        cost, seconds, tokens = sum(s["spend"]), sum(s["seconds"]), sum(s["tokens"])
+        summary.append(
+            {
+                "label": s["label"],
+                **_figures(s["events"], cost, seconds, tokens),
+                "change": change(cost, before_by_label.get(s["label"], 0)),
+            }
+        )
     header = ["Hour (UTC)" if filters.granularity == "hour" else "Day (UTC)"]
     if filters.group != "none":
         header.append(GROUP_HEADINGS[filters.group])
@@ -217,11 +298,18 @@ def usage_report(*, account, filters: ReportFilters, projects=None, api_keys=Non
         series=sorted(series.values(), key=lambda s: -sum(s["spend"])),
         header=header,
         rows=rows,
-        totals={
-            "events": totals["events"],
-            "spend": dollars(totals["cost"]),
-            "hours": hours(totals["seconds"]),
-            "tokens": totals["tokens"],
+        totals=_figures(totals["events"], totals["cost"], totals["seconds"], totals["tokens"]),
+        summary=summary,
+        previous={
+            "start": before_start,
+            "end": before_end,
+            **_figures(before["events"], before["cost"], before["seconds"], before["tokens"]),
+        },
+        changes={
+            "events": change(totals["events"], before["events"]),
+            "spend": change(totals["cost"], before["cost"]),
+            "hours": change(totals["seconds"], before["seconds"]),
+            "tokens": change(totals["tokens"], before["tokens"]),
         },
     )
 

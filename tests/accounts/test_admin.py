@@ -71,7 +71,11 @@ def test_change_email_in_admin_is_audited_and_allows_login_with_the_new_address(
     assert EmailAddress.objects.get(user=team.reader).email == "rita@new.test"
     event = AuditEvent.objects.get(account=team.account, action="user.change_email")
     assert event.actor == staff and event.by_support
-    assert event.metadata == {"from": "reader@acme.test", "to": "rita@new.test", "sessions_ended": 0}
+    assert event.metadata == {
+        "from": "reader@acme.test",
+        "to": "rita@new.test",
+        "sessions_ended": 0,
+    }
 
 
 def test_admin_plan_change_is_audited(team, staff):

@@ -50,9 +50,7 @@ def test_a_transcribe_key_transcribes_but_cannot_list_and_a_read_key_cannot_uplo
     transcript = aai.Transcriber().transcribe(str(speech_wav))
     assert transcript.status == aai.TranscriptStatus.completed, transcript.error
     assert aai.Transcript.get_by_id(transcript.id).text == transcript.text
-    assert "needs the read or full scope" in _refusal(
-        lambda: aai.Transcriber().list_transcripts()
-    )
+    assert "needs the read or full scope" in _refusal(lambda: aai.Transcriber().list_transcripts())
 
     sdk(reader_secret)
     assert aai.Transcript.get_by_id(transcript.id).text == transcript.text

@@ -103,12 +103,30 @@ def test_pending_invites_count_toward_the_member_limit():
     assert Invitation.objects.count() == 1
 
 
-def test_expired_invites_keep_their_seat_until_deleted(team):
+def test_expired_invites_hold_no_seat_and_resending_one_takes_it_again(team):
+    # Changed deliberately (issue 17): an expired invite no longer holds a seat (M1 counts
+    # pending invites; an expired one cannot be accepted). It is listed until deleted.
     invitation = _invite(team)
+    assert team.account.seats_used() == 4
     Invitation.objects.filter(pk=invitation.pk).update(expires_at=invitation.sent_at)
+    assert team.account.seats_used() == 3
+    services.invitation_resend(account=team.account, actor=team.owner, invitation=invitation)
     assert team.account.seats_used() == 4
     services.invitation_revoke(account=team.account, actor=team.owner, invitation=invitation)
     assert team.account.seats_used() == 3
+
+
+def test_resending_an_expired_invite_needs_a_free_seat():
+    owner = account_with_owner(plan=PlanCode.FREE)
+    account = owner.account
+    invitation = services.invitation_create(
+        account=account, actor=owner.user, email="a@x.test", role="reader"
+    )
+    Invitation.objects.filter(pk=invitation.pk).update(expires_at=invitation.sent_at)
+    # Its seat is free again: someone else is invited into it.
+    services.invitation_create(account=account, actor=owner.user, email="b@x.test", role="reader")
+    with pytest.raises(LimitReached, match="Free plan allows 2 members"):
+        services.invitation_resend(account=account, actor=owner.user, invitation=invitation)
 
 
 def test_resend_renews_the_expiry_and_replaces_the_link(team, django_capture_on_commit_callbacks):

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 def service_token(settings):
     settings.INTERNAL_SERVICE_TOKEN = TOKEN
 
+
 BAD_FIELDS = [
     ("product", ["llm_gateway"]),
     ("product", {"a": 1}),
