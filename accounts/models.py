@@ -187,6 +187,8 @@ class AuditAction(models.TextChoices):
     PROJECT_DELETE = "project.delete", "Project deleted"
     APIKEY_CREATE = "apikey.create", "API key created"
     APIKEY_DELETE = "apikey.delete", "API key deleted"
+    ADMINKEY_CREATE = "adminkey.create", "Admin key created"
+    ADMINKEY_DELETE = "adminkey.delete", "Admin key deleted"
     TRANSCRIPT_CREATE = "transcript.create", "Transcript created"
     TRANSCRIPT_DELETE = "transcript.delete", "Transcript deleted"
     ALERT_CREATE = "alert.create", "Spend alert created"

@@ -41,6 +41,8 @@ class Plan:
     # Resources whose limit support staff set per account (Enterprise); the
     # number in `limits` applies until they do.
     custom: frozenset[Resource] = frozenset()
+    # Requests a minute that one admin key may make to the admin API (429 beyond).
+    admin_api_per_minute: int = 60
 
 
 PLANS = {
@@ -48,18 +50,23 @@ PLANS = {
         PlanCode.FREE, "Free", {Resource.PROJECTS: 2, Resource.API_KEYS: 2, Resource.MEMBERS: 2}
     ),
     PlanCode.PAYG: Plan(
-        PlanCode.PAYG, "PAYG", {Resource.PROJECTS: 2, Resource.API_KEYS: 4, Resource.MEMBERS: 20}
+        PlanCode.PAYG,
+        "PAYG",
+        {Resource.PROJECTS: 2, Resource.API_KEYS: 4, Resource.MEMBERS: 20},
+        admin_api_per_minute=120,
     ),
     PlanCode.CONTRACTED: Plan(
         PlanCode.CONTRACTED,
         "Contracted",
         {Resource.PROJECTS: 5, Resource.API_KEYS: 25, Resource.MEMBERS: 20},
+        admin_api_per_minute=600,
     ),
     PlanCode.ENTERPRISE: Plan(
         PlanCode.ENTERPRISE,
         "Enterprise",
         {Resource.PROJECTS: 5, Resource.API_KEYS: 25, Resource.MEMBERS: 20},
         custom=frozenset({Resource.PROJECTS, Resource.API_KEYS}),
+        admin_api_per_minute=1200,
     ),
 }
 

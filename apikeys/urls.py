@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.list_view, name="list"),
     path("new/", views.create, name="create"),
     path("<int:pk>/delete/", views.delete, name="delete"),
+    path("admin/new/", views.admin_key_create, name="admin_key_create"),
+    path("admin/<int:pk>/delete/", views.admin_key_delete, name="admin_key_delete"),
 ]

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from config.health import health
 from console import views as console_views
+from console.api.main import api as admin_api
 
 admin.site.site_header = "Speech console support"
 admin.site.site_title = "Speech console support"
@@ -21,4 +22,6 @@ urlpatterns = [
     # Key- or token-authenticated, no trailing slash, never a redirect.
     path("", include("transcripts.api_urls")),
     path("", include("reporting.api_urls")),
+    # The admin API (admin-key authenticated), its OpenAPI document and reference page.
+    path("v1/admin/", admin_api.urls),
 ]
