@@ -4,13 +4,14 @@ from typing import Any
 
 from django.db import models
 
-from accounts.models import Account, AuditAction, AuditEvent, User
+from accounts.actors import Actor, actor_name, user_or_none
+from accounts.models import Account, AuditAction, AuditEvent
 
 
 def audit_log(
     *,
     account: Account,
-    actor: User | None,
+    actor: Actor | None,
     action: str,
     target: models.Model | None = None,
     target_label: str = "",
@@ -18,6 +19,8 @@ def audit_log(
     by_support: bool = False,
 ) -> AuditEvent:
     """Record that `actor` did `action` on `target` in `account`.
+
+    An admin key is recorded by its label ("admin key <name>"), with no user.
 
     `metadata` must never hold a secret: it is shown to the account's admins.
     An `action` outside `AuditAction` is a programming error (ValueError).
@@ -33,8 +36,8 @@ def audit_log(
         target_label = target_label or str(target)
     return AuditEvent.objects.create(
         account=account,
-        actor=actor if actor is not None and actor.pk else None,
-        actor_email=getattr(actor, "email", "") or "",
+        actor=user if (user := user_or_none(actor)) is not None and user.pk else None,
+        actor_email=actor_name(actor)[:254],
         by_support=by_support,
         action=action,
         target_type=target_type,

@@ -199,6 +199,8 @@ class AuditAction(models.TextChoices):
     APIKEY_ALLOWLIST_CHANGE = "apikey.allowlist_change", "API key's IP allowlist changed"
     APIKEY_EXPIRE = "apikey.expire", "API key expired"
     ACCOUNT_KEY_LIFETIME = "account.key_lifetime", "Maximum API key lifetime changed"
+    ADMINKEY_CREATE = "adminkey.create", "Admin key created"
+    ADMINKEY_DELETE = "adminkey.delete", "Admin key deleted"
     TRANSCRIPT_CREATE = "transcript.create", "Transcript created"
     TRANSCRIPT_DELETE = "transcript.delete", "Transcript deleted"
     ALERT_CREATE = "alert.create", "Spend alert created"

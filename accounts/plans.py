@@ -43,6 +43,8 @@ class Plan:
     # Resources whose limit support staff set per account (Enterprise); the
     # number in `limits` applies until they do.
     custom: frozenset[Resource] = frozenset()
+    # Requests a minute that one admin key may make to the admin API (429 beyond).
+    admin_api_per_minute: int = 60
 
 
 GIB = 1024**3
@@ -59,12 +61,14 @@ PLANS = {
         "PAYG",
         {Resource.PROJECTS: 2, Resource.API_KEYS: 4, Resource.MEMBERS: 20},
         upload_quota_bytes=5 * GIB,
+        admin_api_per_minute=120,
     ),
     PlanCode.CONTRACTED: Plan(
         PlanCode.CONTRACTED,
         "Contracted",
         {Resource.PROJECTS: 5, Resource.API_KEYS: 25, Resource.MEMBERS: 20},
         upload_quota_bytes=20 * GIB,
+        admin_api_per_minute=600,
     ),
     PlanCode.ENTERPRISE: Plan(
         PlanCode.ENTERPRISE,
@@ -72,6 +76,7 @@ PLANS = {
         {Resource.PROJECTS: 5, Resource.API_KEYS: 25, Resource.MEMBERS: 20},
         upload_quota_bytes=50 * GIB,
         custom=frozenset({Resource.PROJECTS, Resource.API_KEYS}),
+        admin_api_per_minute=1200,
     ),
 }
 

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.actors import Actor, ApiActor, user_or_none
 from accounts.audit import audit_log
 from accounts.emails import send_on_commit
 from accounts.models import Account, AuditAction, Membership, OwnershipTransferRequest, User
@@ -35,8 +36,14 @@ def check_limit(account, resource) -> None:
         raise LimitReached(account, resource, limit)
 
 
-def ensure_can(*, actor, account, action) -> Membership:
-    """Return the actor's membership of `account`, or raise PermissionDenied."""
+def ensure_can(*, actor: Actor | None, account, action) -> Membership | ApiActor:
+    """Return the actor's membership of `account` (an admin key: the key's actor itself),
+    or raise PermissionDenied."""
+    if isinstance(actor, ApiActor):
+        # SECURITY: a key acts only in its own account, with the role it was given.
+        if actor.account_id != account.pk or not actor.may(action):
+            raise PermissionDenied("This admin key's role does not allow this.")
+        return actor
     membership = Membership.objects.filter(user=actor, account=account).first()
     # SECURITY: services check again what the view's decorator checked.
     if membership is None or not can(membership, action):
@@ -250,7 +257,7 @@ def transfer_request_cancel(*, account: Account, actor: User, transfer) -> None:
 
 
 def transfer_requests_cancel_for(
-    *, account: Account, new_owner: User, actor: User, reason: str
+    *, account: Account, new_owner: User, actor: Actor, reason: str
 ) -> None:
     """Cancel pending requests to make `new_owner` the Owner: they are no longer an Admin.
 
@@ -264,7 +271,7 @@ def transfer_requests_cancel_for(
 def _cancel_transfer(transfer, *, account, actor, reason=""):
     transfer.status = transfer.Status.CANCELLED
     transfer.decided_at = timezone.now()
-    transfer.decided_by = actor
+    transfer.decided_by = user_or_none(actor)
     transfer.save(update_fields=["status", "decided_at", "decided_by"])
     metadata = {"to": transfer.new_owner.email}
     if reason:

@@ -26,6 +26,7 @@ from accounts.mfa.views import require_mfa_context
 from accounts.middleware import select_account
 from accounts.models import AuditAction, AuditEvent, Membership, OwnershipTransferRequest
 from accounts.permissions import Action, requires
+from accounts.sections import account_sections
 
 
 @login_required
@@ -94,6 +95,7 @@ def detail(request):
             .select_related("new_owner")
             .first(),
             "transfer_form": TransferRequestForm(account=account),
+            "sections": account_sections(request),
         },
     )
 

@@ -9,8 +9,11 @@ class ApikeysConfig(AppConfig):
 
     def ready(self):
         # Here, not at the top: these modules import models, which need the app registry.
-        from apikeys import receivers
+        from accounts.sections import register_account_section
+        from apikeys import receivers, views
         from apikeys.models import ApiKey
+
+        register_account_section("admin_keys", views.admin_keys_section)
 
         register_usage_counter(
             Resource.API_KEYS, lambda account: ApiKey.objects.for_account(account).counted().count()

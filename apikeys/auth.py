@@ -1,8 +1,9 @@
-"""API key authentication: the functions the API calls for every request.
+"""API key authentication: the functions the APIs call for every request.
 
-One indexed lookup on the digest; expiry, allowlist and scope are checked in
-memory on the row it returns; `last_used_*` is written at most once per key per
-LAST_USED_RESOLUTION.
+`authenticate` for the /v2 API (project keys), `authenticate_admin` for the admin
+API (admin keys); neither accepts the other's kind of key. One indexed lookup on
+the digest; expiry, allowlist and scope are checked in memory on the row it
+returns; `last_used_*` is written at most once per key per LAST_USED_RESOLUTION.
 """
 
 from datetime import timedelta
@@ -12,7 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from apikeys import keys, network, scopes
-from apikeys.models import ApiKey
+from apikeys.models import AdminKey, ApiKey
 
 # `last_used_at` is refreshed at most this often per key, so that authentication
 # does not write to the database on every request.
@@ -38,9 +39,9 @@ def authenticate(header_value: str | None) -> ApiKey:
     """
     if not header_value or not header_value.strip():
         raise KeyAuthError(INVALID)
-    value = header_value.strip()
-    if value[:7].lower() == "bearer ":
-        value = value[7:].strip()
+    value = _bare_key(header_value)
+    if keys.is_well_formed(value, keys.ADMIN_KEY_PREFIX):
+        raise KeyAuthError(ADMIN_KEY_ON_V2)
     if not keys.is_well_formed(value):
         raise KeyAuthError(INVALID)
     # SECURITY: one indexed lookup on the digest; deleted keys and keys of
@@ -96,3 +97,62 @@ def record_use(api_key: ApiKey, client_ip: str = "") -> None:
         ).update(last_used_at=now, last_used_ip=address)
         api_key.last_used_at = now
         api_key.last_used_ip = address
+
+
+ADMIN_KEY_ON_V2 = (
+    "Authentication error: this is an admin key (ak_admin_…), which works only on "
+    "/v1/admin/. Use a project API key (ak_live_…) here."
+)
+PROJECT_KEY_ON_ADMIN = (
+    "This is a project API key (ak_live_…), which works only on /v2. The admin API takes "
+    "an admin key (ak_admin_…), created on the Account page."
+)
+ADMIN_KEY_MISSING = (
+    "Send an admin key (ak_admin_…) in the Authorization header: `Bearer ak_admin_…`."
+)
+ADMIN_KEY_INVALID = "This admin key is not valid: it is mistyped, unknown or deleted."
+
+
+def _bare_key(header_value: str) -> str:
+    value = header_value.strip()
+    if value[:7].lower() == "bearer ":
+        value = value[7:].strip()
+    return value
+
+
+def authenticate_admin(header_value: str | None) -> AdminKey:
+    """Return the live, unexpired AdminKey (with its account) named by an `Authorization` value.
+
+    Raises KeyAuthError, with a message saying which, for a missing, malformed,
+    unknown, deleted or expired key, and for a project key.
+    """
+    if not header_value or not header_value.strip():
+        raise KeyAuthError(ADMIN_KEY_MISSING)
+    value = _bare_key(header_value)
+    if keys.is_well_formed(value):
+        raise KeyAuthError(PROJECT_KEY_ON_ADMIN)
+    if not keys.is_well_formed(value, keys.ADMIN_KEY_PREFIX):
+        raise KeyAuthError(ADMIN_KEY_INVALID)
+    # SECURITY: one indexed lookup on the digest; deleted keys never match.
+    admin_key = (
+        AdminKey.objects.live().select_related("account").filter(digest=keys.digest(value)).first()
+    )
+    if admin_key is None:
+        raise KeyAuthError(ADMIN_KEY_INVALID)
+    if admin_key.expires_at is not None and admin_key.is_expired():
+        raise KeyAuthError(
+            f"This admin key expired on {admin_key.expires_at:%Y-%m-%d %H:%M} UTC: "
+            "create a new one on the Account page."
+        )
+    _touch(admin_key)
+    return admin_key
+
+
+def _touch(key: ApiKey | AdminKey) -> None:
+    now = timezone.now()
+    stale_before = now - LAST_USED_RESOLUTION
+    if key.last_used_at is None or key.last_used_at < stale_before:
+        type(key).objects.filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale_before), pk=key.pk
+        ).update(last_used_at=now)
+        key.last_used_at = now

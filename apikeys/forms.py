@@ -4,10 +4,12 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
+from accounts.actors import KEY_ROLES
 from accounts.names import validate_name
+from accounts.permissions import Role
 from apikeys import network
 from apikeys.expiry import DEFAULT_OVERLAP, LIFETIME_DAYS, OVERLAPS, lifetime_label, start_of
-from apikeys.models import ApiKey
+from apikeys.models import AdminKey, ApiKey
 from apikeys.scopes import Scope
 from projects.models import Project
 
@@ -170,3 +172,33 @@ class ApiKeyFilterForm(forms.Form):
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["project"].queryset = Project.objects.for_account(account)
+
+
+ADMIN_KEY_LIFETIMES = [
+    ("", "Never"),
+    ("30", "In 30 days"),
+    ("90", "In 90 days"),
+    ("365", "In a year"),
+]
+
+
+class AdminKeyCreateForm(forms.Form):
+    name = forms.CharField(
+        label="Key name",
+        max_length=AdminKey._meta.get_field("name").max_length,
+        help_text="Describe the automation that uses it, for example “Terraform”.",
+        error_messages={
+            "required": "Enter a name for the admin key.",
+            "max_length": "Use at most %(limit_value)d characters for the key's name.",
+        },
+    )
+    role = forms.ChoiceField(
+        choices=[(r.value, r.label) for r in KEY_ROLES],
+        initial=Role.READER,
+        help_text="Reader keys only read; Admin keys change things as an Admin would.",
+    )
+    expires = forms.ChoiceField(label="Expires", choices=ADMIN_KEY_LIFETIMES, required=False)
+
+    def expires_at(self):
+        days = self.cleaned_data.get("expires")
+        return timezone.now() + timedelta(days=int(days)) if days else None

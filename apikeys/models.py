@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.actors import KEY_ROLES, ApiActor
+from accounts.permissions import Role
 from accounts.tenancy import TenantQuerySet
 from apikeys.scopes import Scope
 from projects.models import Project
@@ -143,3 +145,59 @@ class ApiKey(models.Model):
     @property
     def sees_only_its_own_transcripts(self) -> bool:
         return self.scope == Scope.TRANSCRIBE
+
+
+class AdminKeyQuerySet(TenantQuerySet["AdminKey"]):
+    """The account's admin keys that were not deleted (expired ones included: the list shows them)."""
+
+    def live(self) -> Self:
+        return self.filter(deleted_at__isnull=True)
+
+
+class AdminKey(models.Model):
+    """An account-level key of the admin API (X1): acts with its role (Admin or Reader)
+    through the console's services. Only the SHA-256 digest of the secret is stored."""
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="admin_keys"
+    )
+    name = models.CharField(max_length=100)
+    role = models.CharField(max_length=10, choices=[(r.value, r.label) for r in KEY_ROLES])
+    prefix = models.CharField(max_length=16)
+    digest = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by_email = models.CharField(max_length=254, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    # None: the key does not expire. An expired key answers 401 and stays listed.
+    expires_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AdminKeyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # SECURITY: no admin key is ever an Owner.
+            models.CheckConstraint(
+                condition=models.Q(role__in=[r.value for r in KEY_ROLES]),
+                name="admin_key_role_not_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (deleted)" if self.deleted_at else self.name
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    def actor(self) -> ApiActor:
+        """Who this key is in the services and the audit log."""
+        return ApiActor(
+            account_id=self.account_id,
+            role=Role(self.role),
+            label=f"admin key {self.name}",
+            key_id=self.pk,
+        )

@@ -1,4 +1,4 @@
-"""State changes of API keys (K1-K7). Each writes its audit entry, never the secret."""
+"""State changes of API keys (K1-K7) and admin keys (X1). Each writes its audit entry, never the secret."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,16 +11,17 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.actors import KEY_ROLES, Actor, actor_name, user_or_none
 from accounts.audit import audit_log
 from accounts.emails import send_on_commit
-from accounts.models import Account, AuditAction, Membership, User
+from accounts.models import Account, AuditAction, Membership
 from accounts.names import clean_name
 from accounts.permissions import Action, Role
 from accounts.plans import Resource
 from accounts.services import check_limit, ensure_can, locked_account
 from apikeys import keys, network
 from apikeys.expiry import LIFETIME_DAYS, lifetime_label
-from apikeys.models import ApiKey, ExpiryNotice
+from apikeys.models import AdminKey, ApiKey, ExpiryNotice
 from apikeys.scopes import Scope
 from apikeys.signals import api_key_expired, api_key_expiring
 from projects.models import Project
@@ -87,7 +88,7 @@ def _check_expiry(account: Account, expires_at: datetime | None, now: datetime) 
 def apikey_create(
     *,
     account: Account,
-    actor: User,
+    actor: Actor,
     project: Project,
     name: str,
     create_token: str = "",
@@ -121,8 +122,8 @@ def apikey_create(
         name=name,
         prefix=keys.display_prefix(secret),
         digest=keys.digest(secret),
-        created_by=actor,
-        created_by_email=actor.email,
+        created_by=user_or_none(actor),
+        created_by_email=actor_name(actor),
         create_token=create_token,
         expires_at=expires_at,
         scope=scope,
@@ -167,7 +168,9 @@ def _rolled_name(name: str) -> str:
 
 
 @transaction.atomic
-def apikey_roll(*, account: Account, actor: User, api_key: ApiKey, overlap: timedelta) -> IssuedKey:
+def apikey_roll(
+    *, account: Account, actor: Actor, api_key: ApiKey, overlap: timedelta
+) -> IssuedKey:
     """Issue the key's successor and let the old key work for `overlap` more (K6).
 
     The successor has the same project, scope, allowlist and lifetime (within the
@@ -198,8 +201,8 @@ def apikey_roll(*, account: Account, actor: User, api_key: ApiKey, overlap: time
         name=_rolled_name(old.name),
         prefix=keys.display_prefix(secret),
         digest=keys.digest(secret),
-        created_by=actor,
-        created_by_email=actor.email,
+        created_by=user_or_none(actor),
+        created_by_email=actor_name(actor),
         expires_at=now + lifetime if lifetime is not None else None,
         scope=old.scope,
         allowed_ips=list(old.allowed_ips),
@@ -238,7 +241,7 @@ def apikey_roll(*, account: Account, actor: User, api_key: ApiKey, overlap: time
 
 @transaction.atomic
 def apikey_update(
-    *, account: Account, actor: User, api_key: ApiKey, scope: str, allowed_ips: Sequence[str]
+    *, account: Account, actor: Actor, api_key: ApiKey, scope: str, allowed_ips: Sequence[str]
 ) -> ApiKey:
     """Change a key's scope or IP allowlist (K7); each change is its own audit entry."""
     ensure_can(actor=actor, account=account, action=Action.MANAGE_API_KEYS)
@@ -268,7 +271,7 @@ def apikey_update(
 
 
 @transaction.atomic
-def account_key_lifetime_update(*, account: Account, actor: User, max_days: int | None) -> Account:
+def account_key_lifetime_update(*, account: Account, actor: Actor, max_days: int | None) -> Account:
     """Set the account's maximum key lifetime (K5): new keys must meet it, old ones are listed."""
     ensure_can(actor=actor, account=account, action=Action.MANAGE_SETTINGS)
     if max_days is not None and max_days not in LIFETIME_DAYS:
@@ -366,7 +369,7 @@ def _send_notice(api_key: ApiKey, now: datetime) -> None:
 
 
 @transaction.atomic
-def apikey_delete(*, account: Account, actor: User, api_key: ApiKey) -> None:
+def apikey_delete(*, account: Account, actor: Actor, api_key: ApiKey) -> None:
     """Delete a key: it stops authenticating with the next request (K3)."""
     ensure_can(actor=actor, account=account, action=Action.MANAGE_API_KEYS)
     live = _lock_live_key(account, api_key)
@@ -379,4 +382,104 @@ def apikey_delete(*, account: Account, actor: User, api_key: ApiKey) -> None:
         target=live,
         target_label=live.name,
         metadata={"project": live.project.name, "prefix": live.prefix},
+    )
+
+
+# Admin keys (X1) ----------------------------------------------------------------
+
+# Admin keys are few by nature (one per automation); this keeps a leaked-session
+# spree or a runaway script from minting thousands.
+MAX_ADMIN_KEYS_PER_ACCOUNT = 20
+MAX_ADMIN_KEY_LIFETIME = timedelta(days=730)
+
+
+@dataclass(frozen=True)
+class IssuedAdminKey:
+    """An admin key just made: `secret` exists only here, to be shown once."""
+
+    admin_key: AdminKey
+    secret: str
+
+
+def _clean_admin_key(name: str, role: str, expires_at: datetime | None) -> tuple[str, Role]:
+    errors = {}
+    try:
+        name = _clean_name(name)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if role not in {r.value for r in KEY_ROLES}:
+        errors["role"] = ["Choose Admin or Reader: an admin key is never an Owner."]
+    if expires_at is not None:
+        if timezone.is_naive(expires_at):
+            errors["expires_at"] = ["Give the expiry with its UTC offset."]
+        elif expires_at <= timezone.now():
+            errors["expires_at"] = ["Choose an expiry in the future."]
+        elif expires_at > timezone.now() + MAX_ADMIN_KEY_LIFETIME:
+            errors["expires_at"] = [
+                f"Choose an expiry at most {MAX_ADMIN_KEY_LIFETIME.days} days ahead."
+            ]
+    if errors:
+        raise ValidationError(errors)
+    return name, Role(role)
+
+
+@transaction.atomic
+def admin_key_create(
+    *,
+    account: Account,
+    actor: Actor,
+    name: str,
+    role: str,
+    expires_at: datetime | None = None,
+) -> IssuedAdminKey:
+    """Issue an account-level admin key with `role` (Admin or Reader); shown once (X1)."""
+    ensure_can(actor=actor, account=account, action=Action.MANAGE_API_KEYS)
+    name, key_role = _clean_admin_key(name, role, expires_at)
+    account = locked_account(account)
+    if AdminKey.objects.for_account(account).count() >= MAX_ADMIN_KEYS_PER_ACCOUNT:
+        raise ValidationError(
+            f"An account can have at most {MAX_ADMIN_KEYS_PER_ACCOUNT} admin keys: delete one first."
+        )
+    secret = keys.generate_key(keys.ADMIN_KEY_PREFIX)
+    admin_key = AdminKey.objects.create(
+        account=account,
+        name=name,
+        role=key_role,
+        prefix=keys.display_prefix(secret),
+        digest=keys.digest(secret),
+        created_by=user_or_none(actor),
+        created_by_email=actor_name(actor),
+        expires_at=expires_at,
+    )
+    audit_log(
+        account=account,
+        actor=actor,
+        action=AuditAction.ADMINKEY_CREATE,
+        target=admin_key,
+        metadata={
+            "role": key_role.value,
+            "prefix": admin_key.prefix,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
+    )
+    return IssuedAdminKey(admin_key=admin_key, secret=secret)
+
+
+@transaction.atomic
+def admin_key_delete(*, account: Account, actor: Actor, admin_key: AdminKey) -> None:
+    """Delete an admin key: it stops authenticating with the next request."""
+    ensure_can(actor=actor, account=account, action=Action.MANAGE_API_KEYS)
+    # SECURITY: re-read from the account; a foreign or already deleted key is refused.
+    live = AdminKey.objects.for_account(account).select_for_update().filter(pk=admin_key.pk).first()
+    if live is None:
+        raise ValidationError("This admin key was already deleted.")
+    live.deleted_at = timezone.now()
+    live.save(update_fields=["deleted_at"])
+    audit_log(
+        account=account,
+        actor=actor,
+        action=AuditAction.ADMINKEY_DELETE,
+        target=live,
+        target_label=live.name,
+        metadata={"role": live.role, "prefix": live.prefix},
     )

@@ -12,4 +12,6 @@ urlpatterns = [
     path("<int:pk>/edit/", views.update, name="update"),
     path("<int:pk>/roll/", views.roll, name="roll"),
     path("<int:pk>/delete/", views.delete, name="delete"),
+    path("admin/new/", views.admin_key_create, name="admin_key_create"),
+    path("admin/<int:pk>/delete/", views.admin_key_delete, name="admin_key_delete"),
 ]

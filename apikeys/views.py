@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -10,13 +11,14 @@ from accounts.plans import LimitReached, Resource, limit_for, limit_message, usa
 from apikeys import selectors, services
 from apikeys.expiry import lifetime_label
 from apikeys.forms import (
+    AdminKeyCreateForm,
     ApiKeyCreateForm,
     ApiKeyEditForm,
     ApiKeyFilterForm,
     ApiKeyRollForm,
     KeyLifetimePolicyForm,
 )
-from apikeys.models import ApiKey
+from apikeys.models import AdminKey, ApiKey
 
 
 def _get_key(request, pk) -> ApiKey:
@@ -214,3 +216,71 @@ def delete(request, pk):
             messages.success(request, f"Deleted the key {api_key.name}.")
         return redirect("apikeys:list")
     return render(request, "apikeys/delete.html", {"nav": "apikeys", "api_key": api_key})
+
+
+# Admin keys, on the Account page (X1) ---------------------------------------------
+
+
+def admin_keys_section(request) -> str:
+    """The Account page's "Admin API" section: the admin keys and the form for a new one."""
+    return render_to_string(
+        "apikeys/admin_keys_section.html",
+        {
+            "admin_keys": AdminKey.objects.for_account(request.account).select_related(
+                "created_by"
+            ),
+            "admin_key_form": AdminKeyCreateForm(),
+            "now": timezone.now(),
+        },
+        request=request,
+    )
+
+
+@never_cache
+@requires(Action.MANAGE_API_KEYS)
+@require_POST
+def admin_key_create(request):
+    """Issue an admin key and show its secret on this response, once."""
+    form = AdminKeyCreateForm(request.POST)
+    if form.is_valid():
+        try:
+            issued = services.admin_key_create(
+                account=request.account,
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                role=form.cleaned_data["role"],
+                expires_at=form.expires_at(),
+            )
+        except SERVICE_ERRORS as error:
+            show_error(request, error)
+        else:
+            return render(
+                request,
+                "apikeys/admin_key_created.html",
+                {"nav": "account", "admin_key": issued.admin_key, "secret": issued.secret},
+            )
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("accounts:detail")
+
+
+@requires(Action.MANAGE_API_KEYS)
+def admin_key_delete(request, pk):
+    """POST deletes; GET is the confirm page."""
+    # SECURITY: another account's admin key, or a deleted one, is a 404.
+    admin_key = get_object_or_404(AdminKey.objects.for_account(request.account), pk=pk)
+    if request.method == "POST":
+        try:
+            services.admin_key_delete(
+                account=request.account, actor=request.user, admin_key=admin_key
+            )
+        except SERVICE_ERRORS as error:
+            show_error(request, error)
+        else:
+            messages.success(request, f"Deleted the admin key {admin_key.name}.")
+        return redirect("accounts:detail")
+    return render(
+        request, "apikeys/admin_key_delete.html", {"nav": "account", "admin_key": admin_key}
+    )

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_htmx",
+    "ninja",  # its Swagger UI assets, served from here (no CDN)
     "accounts",
     "members",
     "projects",

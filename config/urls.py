@@ -4,6 +4,7 @@ from django.urls import include, path
 from accounts import views as account_views
 from config.health import health
 from console import views as console_views
+from console.api.main import api as admin_api
 
 urlpatterns = [
     path("", console_views.dashboard, name="home"),
@@ -21,4 +22,6 @@ urlpatterns = [
     # Key- or token-authenticated, no trailing slash, never a redirect.
     path("", include("transcripts.api_urls")),
     path("", include("reporting.api_urls")),
+    # The admin API (admin-key authenticated), its OpenAPI document and reference page.
+    path("v1/admin/", admin_api.urls),
 ]

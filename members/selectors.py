@@ -2,11 +2,11 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.mfa.selectors import with_mfa_status
-from accounts.models import Membership
+from accounts.models import Account, Membership
 from accounts.permissions import Role
 from accounts.plans import Resource
 from members.models import Invitation
@@ -46,7 +46,7 @@ def seats_used(account) -> int:
     )
 
 
-def member_rows(account):
+def member_rows(account: Account) -> QuerySet[Membership]:
     """The account's members, Owner first, each with `mfa_enrolled`."""
     owner_first = Case(
         When(role=Role.OWNER, then=Value(0)), default=Value(1), output_field=IntegerField()

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.actors import Actor, user_or_none
 from accounts.audit import audit_log
 from accounts.emails import send_on_commit
 from accounts.models import Account, AuditAction, Membership, User
@@ -57,7 +58,7 @@ def _send_invite_email(invitation: Invitation, token: str) -> None:
 
 
 @transaction.atomic
-def invitation_create(*, account: Account, actor: User, email: str, role: str) -> Invitation:
+def invitation_create(*, account: Account, actor: Actor, email: str, role: str) -> Invitation:
     """Invite `email` with `role` and email the link (M1). The returned object carries `.token`."""
     ensure_can(actor=actor, account=account, action=Action.MANAGE_MEMBERS)
     role = _assignable(role)
@@ -73,7 +74,7 @@ def invitation_create(*, account: Account, actor: User, email: str, role: str) -
             {"email": f"{email} has already been invited. Resend that invite instead."}
         )
     check_limit(account, Resource.MEMBERS)
-    invitation = Invitation(account=account, email=email, role=role, invited_by=actor)
+    invitation = Invitation(account=account, email=email, role=role, invited_by=user_or_none(actor))
     token = invitation.issue_token()
     try:
         with transaction.atomic():
@@ -94,7 +95,7 @@ def invitation_create(*, account: Account, actor: User, email: str, role: str) -
 
 
 @transaction.atomic
-def invitation_resend(*, account: Account, actor: User, invitation: Invitation) -> Invitation:
+def invitation_resend(*, account: Account, actor: Actor, invitation: Invitation) -> Invitation:
     """A new link and seven more days; the old link stops working (M2)."""
     ensure_can(actor=actor, account=account, action=Action.MANAGE_MEMBERS)
     _ensure_in_account(invitation, account)
@@ -107,7 +108,7 @@ def invitation_resend(*, account: Account, actor: User, invitation: Invitation) 
         account = locked_account(account)
         check_limit(account, Resource.MEMBERS)
     token = invitation.issue_token()
-    invitation.invited_by = actor
+    invitation.invited_by = user_or_none(actor)
     invitation.save(update_fields=["token_digest", "sent_at", "expires_at", "invited_by"])
     audit_log(
         account=account,
@@ -122,7 +123,7 @@ def invitation_resend(*, account: Account, actor: User, invitation: Invitation) 
 
 
 @transaction.atomic
-def invitation_revoke(*, account: Account, actor: User, invitation: Invitation) -> None:
+def invitation_revoke(*, account: Account, actor: Actor, invitation: Invitation) -> None:
     """Deleting a pending invite revokes it: its link stops working, its seat is freed (M3)."""
     ensure_can(actor=actor, account=account, action=Action.MANAGE_MEMBERS)
     _ensure_in_account(invitation, account)
@@ -215,7 +216,7 @@ def _locked_member(account, membership) -> Membership:
 
 @transaction.atomic
 def membership_change_role(
-    *, account: Account, actor: User, membership: Membership, role: str
+    *, account: Account, actor: Actor, membership: Membership, role: str
 ) -> Membership:
     """Reader <-> Admin for any non-Owner member (M4)."""
     ensure_can(actor=actor, account=account, action=Action.MANAGE_MEMBERS)
@@ -242,7 +243,7 @@ def membership_change_role(
 
 
 @transaction.atomic
-def membership_remove(*, account: Account, actor: User, membership: Membership) -> None:
+def membership_remove(*, account: Account, actor: Actor, membership: Membership) -> None:
     """Remove a non-Owner member; their session loses the account at its next request (M3)."""
     ensure_can(actor=actor, account=account, action=Action.MANAGE_MEMBERS)
     membership = _locked_member(account, membership)

@@ -6,8 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.actors import Actor, user_or_none
 from accounts.audit import audit_log
-from accounts.models import Account, AuditAction, User
+from accounts.models import Account, AuditAction
 from accounts.names import clean_name
 from accounts.permissions import Action
 from accounts.plans import Resource
@@ -38,7 +39,7 @@ def _live_project(account: Account, project: Project) -> Project:
 
 
 @transaction.atomic
-def project_create(*, account: Account, actor: User, name: str) -> Project:
+def project_create(*, account: Account, actor: Actor, name: str) -> Project:
     """A new project, within the plan's project limit (P4)."""
     ensure_can(actor=actor, account=account, action=Action.MANAGE_PROJECTS)
     name = _clean_name(name)
@@ -47,7 +48,9 @@ def project_create(*, account: Account, actor: User, name: str) -> Project:
     _ensure_name_free(account, name)
     try:
         with transaction.atomic():
-            project = Project.objects.create(account=account, name=name, created_by=actor)
+            project = Project.objects.create(
+                account=account, name=name, created_by=user_or_none(actor)
+            )
     except IntegrityError:
         raise ValidationError({"name": f"A project named “{name}” already exists."}) from None
     audit_log(account=account, actor=actor, action=AuditAction.PROJECT_CREATE, target=project)
@@ -55,7 +58,7 @@ def project_create(*, account: Account, actor: User, name: str) -> Project:
 
 
 @transaction.atomic
-def project_rename(*, account: Account, actor: User, project: Project, name: str) -> Project:
+def project_rename(*, account: Account, actor: Actor, project: Project, name: str) -> Project:
     ensure_can(actor=actor, account=account, action=Action.MANAGE_PROJECTS)
     name = _clean_name(name)
     # The account lock orders renames and creates, so that the name check holds.
@@ -82,7 +85,7 @@ def project_rename(*, account: Account, actor: User, project: Project, name: str
 
 
 @transaction.atomic
-def project_delete(*, account: Account, actor: User, project: Project) -> None:
+def project_delete(*, account: Account, actor: Actor, project: Project) -> None:
     """Delete a project: its keys stop working at once; its name stays for reports (P4)."""
     ensure_can(actor=actor, account=account, action=Action.MANAGE_PROJECTS)
     account = locked_account(account)

@@ -11,8 +11,10 @@ import tests
 from tests.access import LOGIN, PERSONAS, REDIRECT
 
 # URLs whose access is not the console's to decide: allauth's sign-in flow
-# (public by design) and the Django admin (staff only; tests/accounts/test_admin.py).
-EXCLUDED_MODULE_PREFIXES = ("allauth.", "django.contrib.admin.")
+# (public by design), the Django admin (staff only; tests/accounts/test_admin.py)
+# and the admin API's operations (admin keys only: every operation x every kind of
+# key in tests/console/test_admin_api_access.py, a session's 401 in test_admin_api.py).
+EXCLUDED_MODULE_PREFIXES = ("allauth.", "django.contrib.admin.", "ninja.operation")
 EXCLUDED_NAMESPACES = ("admin",)
 
 

@@ -20,8 +20,9 @@ USER_LEVEL_URLS = frozenset(
     }
 )
 USER_LEVEL_NAMESPACES = ("accounts:mfa", "admin")
-# Authenticated by API key or service token, never by the session: not the console's to gate.
-KEY_AUTHENTICATED_NAMESPACES = ("v2", "internal")
+# Authenticated by API key, admin key or service token, never by the session: not the
+# console's to gate (the admin API's documents are public).
+KEY_AUTHENTICATED_NAMESPACES = ("v2", "internal", "admin_api")
 # Not the console's: the health check answers anyone.
 PUBLIC_URLS = frozenset({"health"})
 # What a signed-in session that still owes its code may reach.

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
+from accounts.actors import user_or_none
 from accounts.audit import audit_log
 from accounts.emails import send_on_commit
 from accounts.models import AuditAction, Membership
@@ -120,7 +121,7 @@ def spend_alert_create(
         raise ValidationError(
             f"An account can have at most {MAX_ALERTS_PER_ACCOUNT} spend alerts: delete one first."
         )
-    alert = SpendAlert.objects.create(account=account, created_by=actor, **fields)
+    alert = SpendAlert.objects.create(account=account, created_by=user_or_none(actor), **fields)
     alert.recipients.set(recipients)
     audit_log(
         account=account,

@@ -5,9 +5,10 @@ Money is integer micro-dollars; `amounts.cents` is the one place it is rounded.
 
 from datetime import datetime
 
-from django.db.models import Max, Sum
+from django.db.models import Max, QuerySet, Sum
 from django.utils import timezone
 
+from accounts.models import Account
 from reporting.billing.models import BillingSettings, Invoice, LedgerEntry
 from reporting.billing.values import (
     Spend,
@@ -82,5 +83,5 @@ def ledger_entries(account, limit=20):
     return LedgerEntry.objects.for_account(account).select_related("invoice")[:limit]
 
 
-def invoices(account):
+def invoices(account: Account) -> QuerySet[Invoice]:
     return Invoice.objects.for_account(account)

@@ -1,11 +1,12 @@
 """Reads of the Reporting page and its CSV: rollups only, never the events table."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from html import escape
 
-from django.db.models import F, Q, QuerySet, Sum
-from django.db.models.functions import TruncDay
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, TruncDay, TruncMinute
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
@@ -16,6 +17,7 @@ from reporting.amounts import MICROS_PER_DOLLAR, SECONDS_PER_HOUR, dollars, grou
 from reporting.usage.models import (
     AggregationState,
     StreamingSession,
+    UsageEvent,
     UsageRollup,
     UsageRollupDaily,
 )
@@ -169,31 +171,100 @@ def period_sums(account, filters: ReportFilters, *, start: datetime, end: dateti
     return _filtered(rollups, filters).values(*columns).annotate(**SUMS).order_by(*columns)
 
 
-def rollup_sums(account, filters: ReportFilters):
-    """(bucket, group columns...) -> events, cost, seconds, tokens; from the account's rollups."""
+def _bucketed_rollups(account, *, start: datetime, end: datetime, granularity: str):
+    """The account's rollups over [start, end) and the expression of each row's bucket."""
     # SECURITY: every report starts from the account's rollups; a filter naming
     # another account's project or key therefore matches nothing.
-    whole_days = all(t.hour == t.minute == t.second == 0 for t in (filters.start, filters.end))
+    whole_days = all(t.hour == t.minute == t.second == 0 for t in (start, end))
     rollups: QuerySet[UsageRollupDaily] | QuerySet[UsageRollup]
     bucket: F | TruncDay
-    if filters.granularity == "day" and whole_days:
-        rollups = UsageRollupDaily.objects.for_account(account).filter(
-            day__gte=filters.start, day__lt=filters.end
-        )
+    if granularity == "day" and whole_days:
+        rollups = UsageRollupDaily.objects.for_account(account).filter(day__gte=start, day__lt=end)
         bucket = F("day")
     else:
-        rollups = UsageRollup.objects.for_account(account).filter(
-            hour__gte=filters.start, hour__lt=filters.end
-        )
-        bucket = F("hour") if filters.granularity == "hour" else TruncDay("hour")
-    columns = GROUP_COLUMNS[filters.group]
+        rollups = UsageRollup.objects.for_account(account).filter(hour__gte=start, hour__lt=end)
+        bucket = F("hour") if granularity == "hour" else TruncDay("hour")
+    return rollups, bucket
+
+
+def _sums(rows, bucket, columns):
     return (
-        _filtered(rollups, filters)
-        .annotate(bucket=bucket)
+        rows.annotate(bucket=bucket)
         .values("bucket", *columns)
         .annotate(**SUMS)
         .order_by("bucket", *columns)
     )
+
+
+def rollup_sums(account, filters: ReportFilters):
+    """(bucket, group columns...) -> events, cost, seconds, tokens; from the account's rollups."""
+    rollups, bucket = _bucketed_rollups(
+        account, start=filters.start, end=filters.end, granularity=filters.granularity
+    )
+    return _sums(_filtered(rollups, filters), bucket, GROUP_COLUMNS[filters.group])
+
+
+# The admin API's groupings, any several at once: the columns each adds.
+API_GROUP_COLUMNS = {
+    "product": ["product"],
+    "model": ["product", "model"],
+    "project": ["project_id"],
+    "api_key": ["api_key_id"],
+}
+
+
+def usage_sums(
+    account, *, start: datetime, end: datetime, bucket: str, group_by: Sequence[str] = ()
+) -> list[dict]:
+    """Sums per bucket ("minute", "hour" or "day") and per `group_by` value, as the Reporting
+    page computes them: hours and days from the rollups (the page's own query), minutes
+    from the raw events (rollups are hourly), over [start, end).
+
+    Each row: bucket, the group columns (product as its code; no project or key as
+    None), events, cost (micro-dollars), seconds, tokens.
+    """
+    columns: list[str] = []
+    for group in group_by:
+        columns += [c for c in API_GROUP_COLUMNS[group] if c not in columns]
+    if bucket == "minute":
+        # SECURITY: from the account's events only.
+        rows = (
+            UsageEvent.objects.for_account(account)
+            .filter(occurred_at__gte=start, occurred_at__lt=end)
+            .annotate(
+                bucket=TruncMinute("occurred_at"),
+                events=Value(1),
+                project_key=Coalesce("project_id", Value(0)),
+                key_key=Coalesce("api_key_id", Value(0)),
+            )
+        )
+        event_columns = [
+            {"project_id": "project_key", "api_key_id": "key_key"}.get(c, c) for c in columns
+        ]
+        sums = (
+            rows.values("bucket", *event_columns)
+            .annotate(
+                n_events=Count("id"),
+                cost=Sum("cost_micros"),
+                seconds=Sum("quantity", filter=Q(unit=SECOND_UNIT)),
+                tokens=Sum("quantity", filter=~Q(unit=SECOND_UNIT)),
+            )
+            .order_by("bucket", *event_columns)
+        )
+        renamed = {"project_key": "project_id", "key_key": "api_key_id"}
+        result = [{renamed.get(k, k): v for k, v in row.items()} for row in sums]
+    else:
+        rollups, expression = _bucketed_rollups(account, start=start, end=end, granularity=bucket)
+        result = list(_sums(rollups, expression, columns))
+    for row in result:
+        if "product" in row:
+            row["product"] = pricing.PRODUCT_CODES[row["product"]]
+        for name in ("project_id", "api_key_id"):
+            if row.get(name) == 0:
+                row[name] = None
+        row["seconds"] = row["seconds"] or 0
+        row["tokens"] = row["tokens"] or 0
+    return result
 
 
 def change(now: int, before: int) -> dict:

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 SETUP = reverse("accounts:mfa:setup")
 
 # The API, authenticated by key or service token and never by the session.
-KEY_AUTHENTICATED = ("v2:", "internal:")
+KEY_AUTHENTICATED = ("v2:", "internal:", "admin_api:")
 
 # What a member still owing enrolment may reach: their own pages, never the account's.
 PERSON_LEVEL = {

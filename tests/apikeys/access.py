@@ -64,13 +64,35 @@ ROWS = {
     ),
     # The outsider sets the policy of their own account.
     "apikeys:policy": managers_only(REDIRECT, method="post", data=lambda world: {"max_days": "90"}),
+    # Admin keys, on the Account page: managers see the new key once.
+    "apikeys:admin_key_create": Expect(
+        anonymous=LOGIN,
+        reader=FORBIDDEN,
+        admin=OK,
+        owner=OK,
+        outsider=OK,
+        method="post",
+        data=lambda world: {"name": "Matrix admin key", "role": "reader"},
+    ),
+    "apikeys:admin_key_delete": Expect(
+        anonymous=LOGIN,
+        reader=FORBIDDEN,
+        admin=REDIRECT,
+        owner=REDIRECT,
+        outsider=NOT_FOUND,
+        method="post",
+        kwargs=lambda world: {"pk": world["admin_key"].pk},
+    ),
 }
 
 
 def world(team):
-    from apikeys.services import apikey_create
+    from apikeys.services import admin_key_create, apikey_create
     from projects.models import Project
 
     project = Project.objects.create(account=team.account, name="Matrix keys")
     issued = apikey_create(account=team.account, actor=team.owner, project=project, name="Matrix")
-    return {"pages_key": issued.api_key}
+    admin_key = admin_key_create(
+        account=team.account, actor=team.owner, name="Matrix admin", role="admin"
+    ).admin_key
+    return {"pages_key": issued.api_key, "admin_key": admin_key}
