@@ -7,13 +7,17 @@ from ninja import Path, Router, Status
 from accounts.models import Account
 from accounts.permissions import Action
 from apikeys import services as key_services
+from apikeys.expiry import OVERLAPS
 from apikeys.models import ApiKey
 from console.api import pagination
 from console.api.auth import acting
 from console.api.schemas import (
+    ApiKeyChange,
     ApiKeyCreated,
     ApiKeyIn,
+    ApiKeyOut,
     ApiKeyPage,
+    ApiKeyRoll,
     Id,
     ProjectIn,
     ProjectOut,
@@ -40,6 +44,9 @@ def _key_out(key: ApiKey) -> dict[str, object]:
         "created_at": key.created_at,
         "created_by": key.created_by_email,
         "last_used_at": key.last_used_at,
+        "expires_at": key.expires_at,
+        "scope": key.scope,
+        "allowed_ips": list(key.allowed_ips),
     }
 
 
@@ -123,7 +130,58 @@ def create_key(
     account, actor = acting(request, Action.MANAGE_API_KEYS)
     project = _project(account, project_id)
     issued = key_services.apikey_create(
-        account=account, actor=actor, project=project, name=payload.name
+        account=account,
+        actor=actor,
+        project=project,
+        name=payload.name,
+        expires_at=payload.expires_at,
+        scope=payload.scope,
+        allowed_ips=payload.allowed_ips,
+    )
+    return Status(201, {**_key_out(issued.api_key), "secret": issued.secret})
+
+
+def _key(account: Account, project_id: int, key_id: int) -> ApiKey:
+    # SECURITY: the key is found through the account's project; anything else is a 404.
+    return get_object_or_404(ApiKey.objects.for_project(_project(account, project_id)), pk=key_id)
+
+
+@router.patch(
+    "/projects/{project_id}/keys/{key_id}",
+    response={200: ApiKeyOut, **errors()},
+    summary="Change an API key's scope or IP allowlist",
+)
+def update_key(
+    request: HttpRequest, project_id: Path[Id], key_id: Path[Id], payload: ApiKeyChange
+) -> dict[str, object]:
+    """Each change is its own audit entry (K7)."""
+    account, actor = acting(request, Action.MANAGE_API_KEYS)
+    api_key = _key(account, project_id, key_id)
+    updated = key_services.apikey_update(
+        account=account,
+        actor=actor,
+        api_key=api_key,
+        scope=payload.scope if payload.scope is not None else api_key.scope,
+        allowed_ips=(
+            payload.allowed_ips if payload.allowed_ips is not None else list(api_key.allowed_ips)
+        ),
+    )
+    return _key_out(updated)
+
+
+@router.post(
+    "/projects/{project_id}/keys/{key_id}/roll",
+    response={201: ApiKeyCreated, **errors()},
+    summary="Roll an API key",
+)
+def roll_key(
+    request: HttpRequest, project_id: Path[Id], key_id: Path[Id], payload: ApiKeyRoll
+) -> Status[dict[str, object]]:
+    """The successor's secret is in this response only; the old key works for `overlap` (K6)."""
+    account, actor = acting(request, Action.MANAGE_API_KEYS)
+    api_key = _key(account, project_id, key_id)
+    issued = key_services.apikey_roll(
+        account=account, actor=actor, api_key=api_key, overlap=OVERLAPS[payload.overlap][1]
     )
     return Status(201, {**_key_out(issued.api_key), "secret": issued.secret})
 

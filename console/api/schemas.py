@@ -73,6 +73,11 @@ class ProjectIn(Schema):
     name: Name
 
 
+Scope = Literal["full", "transcribe", "read"]
+# An IPv4/IPv6 address or CIDR range; the service says which entry is wrong.
+AllowedIps = Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=50)]
+
+
 class ApiKeyOut(Schema):
     id: int
     project_id: int
@@ -81,6 +86,9 @@ class ApiKeyOut(Schema):
     created_at: datetime
     created_by: str
     last_used_at: datetime | None
+    expires_at: datetime | None = Field(description="None: the key does not expire (K5).")
+    scope: Scope = Field(description="What the key may do on /v2 (K7).")
+    allowed_ips: list[str] = Field(description="Addresses or CIDR ranges; empty: anywhere.")
 
 
 class ApiKeyCreated(ApiKeyOut):
@@ -93,6 +101,24 @@ class ApiKeyPage(Page):
 
 class ApiKeyIn(Schema):
     name: Name
+    expires_at: datetime | None = Field(
+        default=None, description="When the key stops working; the account's policy may cap it."
+    )
+    scope: Scope = "full"
+    allowed_ips: AllowedIps = []
+
+
+class ApiKeyChange(Schema):
+    """Only what is sent changes."""
+
+    scope: Scope | None = None
+    allowed_ips: AllowedIps | None = None
+
+
+class ApiKeyRoll(Schema):
+    overlap: Literal["now", "1h", "24h", "7d"] = Field(
+        default="24h", description="How long the old key keeps working beside its successor (K6)."
+    )
 
 
 # Members and invites -----------------------------------------------------------

@@ -65,6 +65,46 @@ def test_projects_rename_delete_and_their_keys(team, api):
     assert api.get(f"/projects/{project_id}").status_code == 404
 
 
+def test_key_lifecycle_by_api_expiry_scope_allowlist_and_roll(team, api):
+    """K5-K7 through the admin API: the same services as the keys page."""
+    project_id = api.post("/projects", {"name": "Prod"}).json()["id"]
+    created = api.post(
+        f"/projects/{project_id}/keys",
+        {
+            "name": "Reports",
+            "scope": "read",
+            "allowed_ips": ["203.0.113.0/24"],
+            "expires_at": "2099-01-01T00:00:00Z",
+        },
+    )
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert (body["scope"], body["allowed_ips"]) == ("read", ["203.0.113.0/24"])
+    assert body["expires_at"].startswith("2099-01-01")
+    key_id = body["id"]
+    # A wrong range is a 4xx naming the field, and changes nothing.
+    refused = api.patch(f"/projects/{project_id}/keys/{key_id}", {"allowed_ips": ["10.0.0.1/8"]})
+    assert refused.status_code in (400, 422), refused.content
+    assert ApiKey.objects.get(pk=key_id).allowed_ips == ["203.0.113.0/24"]
+    changed = api.patch(f"/projects/{project_id}/keys/{key_id}", {"scope": "full"})
+    assert changed.status_code == 200
+    assert (changed.json()["scope"], changed.json()["allowed_ips"]) == ("full", ["203.0.113.0/24"])
+    assert AuditEvent.objects.filter(
+        action="apikey.scope_change", actor_email="admin key CI"
+    ).exists()
+    rolled = api.post(f"/projects/{project_id}/keys/{key_id}/roll", {"overlap": "1h"})
+    assert rolled.status_code == 201, rolled.content
+    successor = rolled.json()
+    assert successor["name"] == "Reports (rolled)" and successor["secret"].startswith("ak_live_")
+    assert successor["allowed_ips"] == ["203.0.113.0/24"]
+    old = ApiKey.objects.get(pk=key_id)
+    assert old.expires_at is not None and old.successor.pk == successor["id"]
+    # Rolled once: a second roll of the same key is refused, not a second successor.
+    again = api.post(f"/projects/{project_id}/keys/{key_id}/roll", {"overlap": "now"})
+    assert again.status_code in (400, 409, 422), again.content
+    assert ApiKey.objects.filter(rolled_from_id=key_id).count() == 1
+
+
 def test_reader_keys_read_but_change_nothing(team, api, reader_api):
     api.post("/projects", {"name": "Prod"})
     assert [p["name"] for p in reader_api.get("/projects").json()["data"]] == ["Prod"]
