@@ -55,6 +55,17 @@ def test_template_has_no_inline_style_or_script(path):
     assert inline_code_problems(path.read_text()) == []
 
 
+def test_every_script_file_carries_the_csp_nonce():
+    """The Content-Security-Policy runs only scripts with the response's nonce."""
+    missing = [
+        f"{path.relative_to(TEMPLATES_DIR)}: <script{attributes}>"
+        for path in TEMPLATES
+        for attributes, _code in SCRIPT.findall(COMMENT.sub("", path.read_text()))
+        if "src=" in attributes and 'nonce="{{ csp_nonce }}"' not in attributes
+    ]
+    assert missing == []
+
+
 @pytest.mark.parametrize(
     "source",
     [
