@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.health import health
+from config.metrics import metrics
 from console import views as console_views
 
 admin.site.site_header = "Speech console support"
@@ -18,6 +19,7 @@ urlpatterns = [
     path("auth/", include("allauth.urls")),
     path("support/", admin.site.urls),
     path("health", health, name="health"),
+    path("metrics", metrics, name="metrics"),
     # Key- or token-authenticated, no trailing slash, never a redirect.
     path("", include("transcripts.api_urls")),
     path("", include("reporting.api_urls")),

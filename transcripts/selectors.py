@@ -1,5 +1,7 @@
 """Reads of uploads and transcripts for an API key: always inside the key's project (P2, P3)."""
 
+from django.db.models import Count
+
 from transcripts.models import Transcript, Upload
 
 
@@ -14,3 +16,17 @@ def upload_for_key(*, api_key, upload_id) -> Upload | None:
 def transcript_for_key(*, api_key, transcript_id) -> Transcript | None:
     # SECURITY: another project's transcript is None, exactly like a missing one (P2).
     return Transcript.objects.for_project(api_key.project).filter(pk=transcript_id).first()
+
+
+def transcript_status_counts() -> dict[str, int]:
+    """For operators: how many transcripts are in each status, all accounts together."""
+    counts = dict.fromkeys(Transcript.Status.values, 0)
+    rows = (
+        Transcript.objects.filter(deleted_at__isnull=True)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+    )
+    for status, n in rows:
+        counts[status] = n
+    return counts
