@@ -363,10 +363,12 @@ WITH claimed AS (
     -- = ANY(ARRAY(...)) keeps the planner on the primary key (IN (...) became a
     -- hash join over the whole queue on a large backlog).
     -- From the remembered low-water mark up: the index range read starts past
-    -- the dead entries of every event ever folded (autovacuum or not).
+    -- the dead entries of every event ever folded (autovacuum or not). The mark
+    -- is a sub-select so that the planner does not look for the index's real
+    -- end (a walk through those same dead entries) to estimate the range.
     DELETE FROM {_PENDING}
     WHERE event_id = ANY(ARRAY(
-        SELECT event_id FROM {_PENDING} WHERE event_id >= %s
+        SELECT event_id FROM {_PENDING} WHERE event_id >= (SELECT %s::bigint)
         ORDER BY event_id LIMIT %s FOR UPDATE SKIP LOCKED
     ))
     RETURNING event_id, occurred_at

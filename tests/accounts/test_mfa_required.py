@@ -28,6 +28,7 @@ PERSON_LEVEL = {
     "accounts:create",
     "members:accept",
     "health",  # public
+    "metrics",  # the operators' token decides, not a session
 }
 
 
