@@ -159,7 +159,8 @@ def write_readme(r):
     section = f"""{begin}
 ## The pending queue's claim (`benchmarks/claim.py`)
 
-Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} (2 cores, PostgreSQL 15,
+Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} (load average
+{os.getloadavg()[0]:.1f} when written: other people's work shares these 2 cores; 2 cores, PostgreSQL 15,
 autovacuum {r["autovacuum"]}, and off on the pending table): {r["events"]:,} events over
 30 days in {r["partitions"]} monthly partitions (plus the default one), all folded by
 `usage_aggregate()`, leaving the queue empty and {r["dead"]:,} dead rows in it.

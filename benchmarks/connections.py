@@ -161,7 +161,8 @@ def write_readme(r):
     section = f"""{begin}
 ## Connections (`benchmarks/connections.py`)
 
-Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} (2 cores shared by gunicorn,
+Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} (load average
+{os.getloadavg()[0]:.1f} when written: other people's work shares these 2 cores; 2 cores shared by gunicorn,
 PostgreSQL, Redis and `wrk`): gunicorn with {WORKERS} sync workers, `DEBUG=false`, `wrk`
 at {CONCURRENCY} connections for {r["seconds"]} s per line; "before" is commit `{r["base"]}`
 (a new PostgreSQL connection per request, sessions in the database), served in
