@@ -1,6 +1,3 @@
-from django.utils.functional import SimpleLazyObject
-
-from accounts.models import Membership
 from accounts.permissions import allowed_actions
 
 
@@ -14,7 +11,6 @@ def console(request):
         "current_account": getattr(request, "account", None),
         "current_membership": membership,
         "allowed": allowed_actions(membership),
-        "switcher_memberships": SimpleLazyObject(
-            lambda: list(Membership.objects.filter(user=user).select_related("account"))
-        ),
+        # Loaded once by CurrentAccountMiddleware with the current membership.
+        "switcher_memberships": getattr(request, "memberships", None) or [],
     }

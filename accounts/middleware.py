@@ -7,6 +7,7 @@ from django.conf import settings
 
 from accounts.mfa.enforcement import mfa_gate
 from accounts.models import Membership
+from accounts.services import remember_memberships
 
 SESSION_KEY = "current_account_id"
 
@@ -18,26 +19,25 @@ def select_account(request, account_id) -> None:
 def current_membership(request):
     """The user's membership of the account chosen in the session, or of their only account.
 
+    One query loads all the user's memberships (with their accounts): the
+    switcher lists them and services' `ensure_can` reuses the current one.
     SECURITY: the session value is re-checked against the user's memberships on
     every request, so a removed member loses access at their next request.
     """
     user = request.user
+    memberships = list(Membership.objects.select_related("account").filter(user=user))
+    request.memberships = memberships
+    remember_memberships(user, memberships)
     raw = request.session.get(SESSION_KEY)
     if raw is not None:
         try:
             account_id = int(raw)
         except (TypeError, ValueError):
             account_id = None
-        if account_id is not None:
-            membership = (
-                Membership.objects.select_related("account")
-                .filter(user=user, account_id=account_id)
-                .first()
-            )
-            if membership is not None:
+        for membership in memberships:
+            if membership.account_id == account_id:
                 return membership
         del request.session[SESSION_KEY]
-    memberships = list(Membership.objects.select_related("account").filter(user=user)[:2])
     if len(memberships) == 1:
         select_account(request, memberships[0].account_id)
         return memberships[0]
@@ -51,6 +51,7 @@ class CurrentAccountMiddleware:
     def __call__(self, request):
         request.account = None
         request.membership = None
+        request.memberships = []
         if request.user.is_authenticated:
             membership = current_membership(request)
             if membership is not None:

@@ -6,6 +6,8 @@ from allauth.account.models import EmailAddress
 from allauth.usersessions.models import UserSession
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from accounts.actors import Actor, ApiActor, user_or_none
@@ -36,6 +38,33 @@ def check_limit(account, resource) -> None:
         raise LimitReached(account, resource, limit)
 
 
+# The memberships the current request already loaded for its user (set by
+# CurrentAccountMiddleware on request.user), with the generation they were
+# loaded at: any membership saved or deleted since makes ensure_can read again.
+_LOADED = "_loaded_memberships"
+_generation = 0
+
+
+@receiver(post_save, sender=Membership)
+@receiver(post_delete, sender=Membership)
+def _memberships_changed(**kwargs) -> None:
+    global _generation
+    _generation += 1
+
+
+def remember_memberships(user, memberships: list[Membership]) -> None:
+    """Let ensure_can reuse the memberships this request loaded for `user`."""
+    setattr(user, _LOADED, (_generation, {m.account_id: m for m in memberships}))
+
+
+def _loaded_membership(actor, account) -> Membership | None:
+    generation, loaded = getattr(actor, _LOADED, (None, {}))
+    membership = loaded.get(account.pk) if generation == _generation else None
+    if membership is None or membership.user_id != actor.pk:
+        return None
+    return membership
+
+
 def ensure_can(*, actor: Actor | None, account, action) -> Membership | ApiActor:
     """Return the actor's membership of `account` (an admin key: the key's actor itself),
     or raise PermissionDenied."""
@@ -44,7 +73,12 @@ def ensure_can(*, actor: Actor | None, account, action) -> Membership | ApiActor
         if actor.account_id != account.pk or not actor.may(action):
             raise PermissionDenied("This admin key's role does not allow this.")
         return actor
-    membership = Membership.objects.filter(user=actor, account=account).first()
+    # One lookup per request: the membership the middleware loaded for this same
+    # user and account is the one the database holds unless a membership changed
+    # since (then, or outside a request, it is read again).
+    membership = _loaded_membership(actor, account) or (
+        Membership.objects.filter(user=actor, account=account).first()
+    )
     # SECURITY: services check again what the view's decorator checked.
     if membership is None or not can(membership, action):
         raise PermissionDenied("Your role does not allow this.")

@@ -133,7 +133,7 @@ def _generate(lo, hi, *, main, noise, start, span, first, count, prefix="bench")
     """
     from django.db import connection, transaction
 
-    from reporting.models import PendingUsage, UsageEvent
+    from reporting.models import PendingUsage, UsageEvent, UsageEventKey
 
     n_combos, combos = _combos_sql()
     _, _, main_projects, main_keys = main
@@ -162,9 +162,13 @@ def _generate(lo, hi, *, main, noise, start, span, first, count, prefix="bench")
                  ELSE (%(keys)s::bigint[])[1 + (h %% {PROJECTS}) * {KEYS_PER_PROJECT} + (h / 8) %% {KEYS_PER_PROJECT}] END,
             product, model, unit, q, round(q * micros)::bigint, t, t, %(prefix)s || g, NULL
         FROM rows
-        RETURNING id
+        RETURNING id, occurred_at, idempotency_key
+    ),
+    keys AS (
+        INSERT INTO {UsageEventKey._meta.db_table} (idempotency_key, event_id, occurred_at)
+        SELECT idempotency_key, id, occurred_at FROM ins
     )
-    INSERT INTO {PendingUsage._meta.db_table} (event_id) SELECT id FROM ins
+    INSERT INTO {PendingUsage._meta.db_table} (event_id, occurred_at) SELECT id, occurred_at FROM ins
     """
     params = {
         "lo": lo,
@@ -195,9 +199,10 @@ def load(events, main, noise, regenerate=False):
         return None
     _sql(
         "TRUNCATE reporting_usageevent, reporting_pendingusage, reporting_usagerollup,"
-        " reporting_usagerollupdaily"
+        " reporting_usagerollupdaily, reporting_usageeventkey"
     )
     start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=DAYS)
+    ensure_partitions(start - timedelta(minutes=10))
     began = time.perf_counter()
     # A bulk load of rows built from the ids above: the foreign-key triggers are
     # off while it runs (superuser only; this database is the benchmark's own).
@@ -222,6 +227,31 @@ def load(events, main, noise, regenerate=False):
     return time.perf_counter() - began
 
 
+def ensure_partitions(since):
+    """Monthly partitions (PostgreSQL) from `since`'s month to the months made ahead."""
+    from django.db import connection, transaction
+
+    from reporting.usage.retention import (
+        add_months,
+        create_month_partition,
+        event_partitions,
+        is_partitioned,
+        month_start,
+        usage_partitions_ensure,
+    )
+
+    usage_partitions_ensure()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if not is_partitioned(cursor):
+            return
+        have = set(event_partitions(cursor))
+        month = month_start(since)
+        while month < month_start(datetime.now(UTC)):
+            if month not in have:
+                create_month_partition(cursor, month)
+            month = add_months(month, 1)
+
+
 def _sql(query, params=None):
     from django.db import connection
 
@@ -236,11 +266,15 @@ def reset():
 
     with transaction.atomic():
         _sql("DELETE FROM reporting_usageevent WHERE idempotency_key NOT LIKE 'bench:%%'")
+        _sql("DELETE FROM reporting_usageeventkey WHERE idempotency_key NOT LIKE 'bench:%%'")
         _sql(
             "TRUNCATE reporting_usagerollup, reporting_usagerollupdaily, reporting_pendingusage,"
             " reporting_aggregationstate"
         )
-        _sql("INSERT INTO reporting_pendingusage (event_id) SELECT id FROM reporting_usageevent")
+        _sql(
+            "INSERT INTO reporting_pendingusage (event_id, occurred_at)"
+            " SELECT id, occurred_at FROM reporting_usageevent"
+        )
     _sql("VACUUM ANALYZE reporting_pendingusage")
     _sql("VACUUM ANALYZE reporting_usageevent")
     _sql("CHECKPOINT")

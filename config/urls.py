@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from config.health import health
+from config.metrics import metrics
 from console import views as console_views
 from console.api.main import api as admin_api
 
@@ -19,6 +20,7 @@ urlpatterns = [
     path("auth/", include("allauth.urls")),
     path("support/", admin.site.urls),
     path("health", health, name="health"),
+    path("metrics", metrics, name="metrics"),
     # Key- or token-authenticated, no trailing slash, never a redirect.
     path("", include("transcripts.api_urls")),
     path("", include("reporting.api_urls")),

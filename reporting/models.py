@@ -16,6 +16,7 @@ from reporting.usage.models import (
     PendingUsage,
     StreamingSession,
     UsageEvent,
+    UsageEventKey,
     UsageRollup,
     UsageRollupDaily,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "SpendAlertFiring",
     "StreamingSession",
     "UsageEvent",
+    "UsageEventKey",
     "UsageRollup",
     "UsageRollupDaily",
 ]

@@ -7,6 +7,7 @@ from celery import shared_task
 
 from reporting.alerts.services import spend_alerts_check
 from reporting.billing.services import autopay_run, invoices_close_due
+from reporting.usage.retention import usage_events_retire, usage_partitions_ensure
 from reporting.usage.services import streaming_sessions_expire, usage_aggregate
 
 
@@ -42,3 +43,11 @@ def close_invoices() -> int:
 def autopay_top_ups() -> int:
     """Top up the prepaid balance of accounts whose autopay threshold is crossed."""
     return autopay_run()
+
+
+@shared_task
+def maintain_usage_events() -> int:
+    """Make next months' event partitions ahead, then drop raw events past the retention."""
+    made = usage_partitions_ensure()
+    usage_events_retire()
+    return len(made)

@@ -10,11 +10,12 @@ from projects.models import Project
 
 OUR_APPS = {"accounts", "members", "projects", "apikeys", "reporting", "transcripts"}
 # Rows that belong to an account but are never listed by it: the pending-fold
-# queue and the aggregation cursor (no account at all), uploads (reached
+# queue, the idempotency keys and the aggregation cursor (no account at all), uploads (reached
 # through their project by the API), alert firings (through their alert),
 # invoice lines (through their invoice).
 NOT_LISTED_BY_ACCOUNT = {
     "reporting.pendingusage",
+    "reporting.usageeventkey",
     "reporting.aggregationstate",
     "reporting.spendalertfiring",
     "reporting.invoiceline",

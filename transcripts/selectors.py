@@ -2,6 +2,8 @@
 
 import uuid
 
+from django.db.models import Count
+
 from apikeys.models import ApiKey
 from transcripts.models import Transcript, Upload
 
@@ -21,3 +23,17 @@ def transcript_for_key(*, api_key: ApiKey, transcript_id: uuid.UUID) -> Transcri
     if api_key.sees_only_its_own_transcripts:
         rows = rows.filter(api_key_id__in=api_key.own_key_ids)
     return rows.filter(pk=transcript_id).first()
+
+
+def transcript_status_counts() -> dict[str, int]:
+    """For operators: how many transcripts are in each status, all accounts together."""
+    counts = dict.fromkeys(Transcript.Status.values, 0)
+    rows = (
+        Transcript.objects.filter(deleted_at__isnull=True)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+    )
+    for status, n in rows:
+        counts[status] = n
+    return counts

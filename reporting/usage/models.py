@@ -18,7 +18,11 @@ class UsageEvent(models.Model):
     """One priced unit of usage. Append-only; a producer's retry never double-counts.
 
     Sized for tens of millions of rows: small-integer product and unit, no
-    index beyond the primary key, the idempotency key and (account, time).
+    index beyond the primary key and (account, time). On PostgreSQL the table
+    is partitioned by month of `occurred_at` (migration
+    0007_usage_events_partitioned_by_month): made ahead by the beat schedule,
+    whole old months dropped by the retention setting. An idempotency key's
+    uniqueness across months is `UsageEventKey`'s to keep.
     """
 
     account = models.ForeignKey(
@@ -51,7 +55,8 @@ class UsageEvent(models.Model):
     cost_micros = models.BigIntegerField()
     occurred_at = models.DateTimeField()
     recorded_at = models.DateTimeField(auto_now_add=True)
-    idempotency_key = models.CharField(max_length=200, unique=True)
+    # Unique through UsageEventKey (a partitioned table holds no index unique across months).
+    idempotency_key = models.CharField(max_length=200)
     metadata = models.JSONField(null=True, blank=True)
 
     objects = TenantQuerySet.as_manager()
@@ -71,6 +76,21 @@ class UsageEvent(models.Model):
         return pricing.UNIT_CODES[self.unit]
 
 
+class UsageEventKey(models.Model):
+    """The idempotency key of every recorded event: the one place a replay is recognised.
+
+    Written in the event's own transaction, before it; retention deletes the
+    keys of the months it drops (and ingest refuses events that old).
+    """
+
+    idempotency_key = models.CharField(max_length=200, primary_key=True)
+    event_id = models.BigIntegerField()
+    occurred_at = models.DateTimeField()
+
+    def __str__(self):
+        return self.idempotency_key
+
+
 class PendingUsage(models.Model):
     """An event not yet folded into the rollups: written in the event's own transaction.
 
@@ -82,6 +102,8 @@ class PendingUsage(models.Model):
     # fast, and the orphaned ids left here join nothing and are dropped by the
     # next pass.
     event_id = models.BigIntegerField(primary_key=True)
+    # The event's partition key: the fold finds each event in its own month.
+    occurred_at = models.DateTimeField(null=True)
 
     def __str__(self):
         return str(self.event_id)
@@ -161,6 +183,16 @@ class AggregationState(models.Model):
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # The claim starts at this event id (an index range, never the dead entries
+    # below it); `claim_next` becomes it once `claim_next_at` is old enough that
+    # no transaction that could still commit a smaller id is running.
+    claim_from = models.BigIntegerField(default=0)
+    claim_next = models.BigIntegerField(null=True, blank=True)
+    claim_next_at = models.DateTimeField(null=True, blank=True)
+    # When the pending table was last vacuumed and swept from its first id.
+    swept_at = models.DateTimeField(null=True, blank=True)
+    # Raw events before this were dropped by retention: rollups before it stay as they are.
+    events_since = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"aggregated at {self.completed_at}"

@@ -16,6 +16,7 @@ from reporting import pricing
 from reporting.amounts import MICROS_PER_DOLLAR, SECONDS_PER_HOUR, dollars, grouped, hours
 from reporting.usage.models import (
     AggregationState,
+    PendingUsage,
     StreamingSession,
     UsageEvent,
     UsageRollup,
@@ -406,3 +407,17 @@ def freshness(*, now=None) -> dict:
 def open_streaming_sessions(account) -> int:
     """Streaming sessions still open: not counted until they close (U3)."""
     return StreamingSession.objects.for_account(account).open().count()
+
+
+def pending_usage_summary(*, now=None) -> tuple[int, float | None]:
+    """For operators: events waiting to be folded, and seconds since a pass last caught up.
+
+    The lag is None before the first pass; it stays below the aggregation
+    interval while the worker keeps up.
+    """
+    now = now or timezone.now()
+    pending = PendingUsage.objects.count()
+    state = AggregationState.objects.filter(pk=1).first()
+    if state is None or state.completed_at is None:
+        return pending, None
+    return pending, max(0.0, (now - state.completed_at).total_seconds())

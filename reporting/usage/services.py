@@ -29,9 +29,11 @@ from reporting.usage.models import (
     PendingUsage,
     StreamingSession,
     UsageEvent,
+    UsageEventKey,
     UsageRollup,
     UsageRollupDaily,
 )
+from reporting.usage.retention import raw_events_since
 from reporting.usage.values import NewUsageEvent, RecordResult, UsageBatchError
 
 # Streaming sessions open longer than this are closed and billed this much (U3).
@@ -42,6 +44,7 @@ _ROLLUP_LOCK = 0x5553_4147  # "USAG"
 
 _EVENT = UsageEvent._meta.db_table
 _PENDING = PendingUsage._meta.db_table
+_KEY = UsageEventKey._meta.db_table
 _ROLLUP = UsageRollup._meta.db_table
 _DAILY = UsageRollupDaily._meta.db_table
 _INSERT_FIELDS = [
@@ -176,16 +179,22 @@ _PG_ARRAY_TYPES = [
 # of 12,000 placeholders costs more to build than to run).
 _PG_INSERT = f"""
 WITH batch AS (
-    SELECT * FROM unnest({", ".join(f"%s::{t}[]" for t in _PG_ARRAY_TYPES)})
+    SELECT nextval(pg_get_serial_sequence('{_EVENT}', 'id')) AS id, b.*
+    FROM unnest({", ".join(f"%s::{t}[]" for t in _PG_ARRAY_TYPES)})
         AS b({", ".join(_INSERT_FIELDS)})
-), inserted AS (
-    INSERT INTO {_EVENT} ({", ".join(_INSERT_FIELDS)})
-    SELECT {", ".join(f if f != "metadata" else "metadata::jsonb" for f in _INSERT_FIELDS)}
-    FROM batch
+), keys AS (
+    -- The key table is the one unique index across every month's partition.
+    INSERT INTO {_KEY} (idempotency_key, event_id, occurred_at)
+    SELECT idempotency_key, id, occurred_at FROM batch
     ON CONFLICT (idempotency_key) DO NOTHING
-    RETURNING id, idempotency_key
+    RETURNING event_id
+), inserted AS (
+    INSERT INTO {_EVENT} (id, {", ".join(_INSERT_FIELDS)})
+    SELECT id, {", ".join(f if f != "metadata" else "metadata::jsonb" for f in _INSERT_FIELDS)}
+    FROM batch WHERE id IN (SELECT event_id FROM keys)
+    RETURNING id, idempotency_key, occurred_at
 ), queued AS (
-    INSERT INTO {_PENDING} (event_id) SELECT id FROM inserted
+    INSERT INTO {_PENDING} (event_id, occurred_at) SELECT id, occurred_at FROM inserted
 )
 SELECT id, idempotency_key FROM inserted
 """
@@ -223,6 +232,24 @@ def _insert_chunk(rows: list[list]) -> dict[str, int]:
             columns[_METADATA] = [None if m is None else json.dumps(m) for m in columns[_METADATA]]
             cursor.execute(_PG_INSERT, [_pg_array_literal(column) for column in columns])
             return {key: pk for pk, key in cursor.fetchall()}
+        # SQLite: one writer at a time, so three statements are as safe as one.
+        key_at = _INSERT_FIELDS.index("idempotency_key")
+        time_at = _INSERT_FIELDS.index("occurred_at")
+        time_field = UsageEvent._meta.get_field("occurred_at")
+        cursor.execute(
+            f"INSERT INTO {_KEY} (idempotency_key, event_id, occurred_at) VALUES "
+            + ", ".join(["(%s, 0, %s)"] * len(rows))
+            + " ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key",
+            [
+                value
+                for row in rows
+                for value in (row[key_at], time_field.get_db_prep_save(row[time_at], connection))
+            ],
+        )
+        new_keys = {key for (key,) in cursor.fetchall()}
+        rows = [row for row in rows if row[key_at] in new_keys]
+        if not rows:
+            return {}
         opts = UsageEvent._meta
         by_column = {field.column: field for field in opts.concrete_fields}
         fields = [by_column[name] for name in _INSERT_FIELDS]
@@ -230,20 +257,24 @@ def _insert_chunk(rows: list[list]) -> dict[str, int]:
         cursor.execute(
             f"INSERT INTO {_EVENT} ({', '.join(_INSERT_FIELDS)}) VALUES "
             + ", ".join([placeholders] * len(rows))
-            + " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key",
+            + " RETURNING id, idempotency_key, occurred_at",
             [
                 field.get_db_prep_save(value, connection)
                 for row in rows
                 for field, value in zip(fields, row, strict=True)
             ],
         )
-        inserted = {key: pk for pk, key in cursor.fetchall()}
-        if inserted:
-            cursor.execute(
-                f"INSERT INTO {_PENDING} (event_id) VALUES " + ", ".join(["(%s)"] * len(inserted)),
-                list(inserted.values()),
-            )
-        return inserted
+        returned = cursor.fetchall()
+        cursor.executemany(
+            f"UPDATE {_KEY} SET event_id = %s WHERE idempotency_key = %s",
+            [(pk, key) for pk, key, _at in returned],
+        )
+        cursor.execute(
+            f"INSERT INTO {_PENDING} (event_id, occurred_at) VALUES "
+            + ", ".join(["(%s, %s)"] * len(returned)),
+            [value for pk, _key, at in returned for value in (pk, at)],
+        )
+        return {key: pk for pk, key, _at in returned}
 
 
 def usage_events_record(*, events: list[NewUsageEvent], chunk_size: int = 1000) -> RecordResult:
@@ -254,6 +285,17 @@ def usage_events_record(*, events: list[NewUsageEvent], chunk_size: int = 1000) 
     now = timezone.now()
     errors = _check_links(events)
     rows, pricing_errors = _priced_rows(events, now=now)
+    since = raw_events_since()
+    if since is not None:
+        errors += [
+            {
+                "index": index,
+                "field": "occurred_at",
+                "message": f"Older than the raw events kept (since {since:%Y-%m-%d}).",
+            }
+            for index, event in enumerate(events)
+            if event.occurred_at < since
+        ]
     errors = sorted(errors + pricing_errors, key=lambda e: e["index"])
     if errors:
         raise UsageBatchError(errors)
@@ -291,7 +333,7 @@ def usage_event_record(
     unit=None,
 ) -> tuple[UsageEvent, bool]:
     """Record one usage event (cost computed now from reporting.pricing); a replayed idempotency key returns (existing, False)."""
-    event = NewUsageEvent(
+    new = NewUsageEvent(
         account_id=account.pk,
         project_id=project.pk if project is not None else None,
         api_key_id=api_key.pk if api_key is not None else None,
@@ -303,8 +345,11 @@ def usage_event_record(
         idempotency_key=idempotency_key,
         metadata=metadata,
     )
-    result = usage_events_record(events=[event])
-    return UsageEvent.objects.get(idempotency_key=idempotency_key), bool(result.created)
+    result = usage_events_record(events=[new])
+    key = UsageEventKey.objects.get(pk=idempotency_key)
+    # The time narrows the lookup to the event's own month.
+    event = UsageEvent.objects.get(pk=key.event_id, occurred_at=key.occurred_at)
+    return event, bool(result.created)
 
 
 # Aggregation ---------------------------------------------------------------
@@ -318,18 +363,24 @@ _PG_FOLD = f"""
 WITH claimed AS (
     -- = ANY(ARRAY(...)) keeps the planner on the primary key (IN (...) became a
     -- hash join over the whole queue on a large backlog).
+    -- From the remembered low-water mark up: the index range read starts past
+    -- the dead entries of every event ever folded (autovacuum or not). The mark
+    -- is a sub-select so that the planner does not look for the index's real
+    -- end (a walk through those same dead entries) to estimate the range.
     DELETE FROM {_PENDING}
     WHERE event_id = ANY(ARRAY(
-        SELECT event_id FROM {_PENDING} ORDER BY event_id LIMIT %s FOR UPDATE SKIP LOCKED
+        SELECT event_id FROM {_PENDING} WHERE event_id >= (SELECT %s::bigint)
+        ORDER BY event_id LIMIT %s FOR UPDATE SKIP LOCKED
     ))
-    RETURNING event_id
+    RETURNING event_id, occurred_at
 ), sums AS (
     SELECT e.account_id,
            date_trunc('hour', e.occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS hour,
            COALESCE(e.project_id, 0) AS project_id, COALESCE(e.api_key_id, 0) AS api_key_id,
            e.product, e.model, e.unit,
            SUM(e.quantity) AS quantity, SUM(e.cost_micros) AS cost_micros, COUNT(*) AS events
-    FROM claimed c JOIN {_EVENT} e ON e.id = c.event_id
+    -- The time is the partition key: each event is looked up in its own month.
+    FROM claimed c JOIN {_EVENT} e ON e.id = c.event_id AND e.occurred_at = c.occurred_at
     GROUP BY 1, 2, 3, 4, 5, 6, 7
     -- One order for every worker: concurrent upserts of the same rows queue, not deadlock.
     ORDER BY 1, 2, 3, 4, 5, 6, 7
@@ -357,8 +408,8 @@ WITH claimed AS (
         events = {_DAILY}.events + EXCLUDED.events
     RETURNING 1
 )
-SELECT (SELECT COUNT(*) FROM claimed), (SELECT COUNT(*) FROM folded),
-       (SELECT COUNT(*) FROM folded_daily)
+SELECT (SELECT COUNT(*) FROM claimed), (SELECT MAX(event_id) FROM claimed),
+       (SELECT COUNT(*) FROM folded), (SELECT COUNT(*) FROM folded_daily)
 """
 
 _SQLITE_SUMS = """
@@ -388,17 +439,20 @@ def _take_sqlite_write_lock(cursor) -> None:
     cursor.execute(f"UPDATE {state} SET id = 1 WHERE id = 1")
 
 
-def _fold_batch(batch_size: int) -> int:
-    """Fold up to `batch_size` pending events into the rollups, in one transaction."""
+def _fold_batch(batch_size: int, claim_from: int = 0) -> tuple[int, int | None]:
+    """Fold up to `batch_size` pending events (ids from `claim_from` up) into the rollups, in one transaction.
+
+    Returns how many were folded and the highest id among them.
+    """
     with transaction.atomic(), connection.cursor() as cursor:
         if _postgres():
             cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [_ROLLUP_LOCK])
             # A batch's grouping fits in memory; compiling it each time costs more than it saves.
             cursor.execute("SET LOCAL work_mem = '64MB'")
             cursor.execute("SET LOCAL jit = off")
-            cursor.execute(_PG_FOLD, [batch_size])
-            claimed, _hours, _days = cursor.fetchone()
-            return claimed
+            cursor.execute(_PG_FOLD, [claim_from, batch_size])
+            claimed, highest, _hours, _days = cursor.fetchone()
+            return claimed, highest
         _take_sqlite_write_lock(cursor)
         cursor.execute(
             f"SELECT event_id FROM {_PENDING} ORDER BY event_id LIMIT 1 OFFSET %s",
@@ -410,7 +464,7 @@ def _fold_batch(batch_size: int) -> int:
             row = cursor.fetchone()
         cutoff = row[0]
         if cutoff is None:
-            return 0
+            return 0, None
         for table, key, bucket in _SQLITE_TARGETS:
             cursor.execute(
                 f"INSERT INTO {table} ({key}, quantity, cost_micros, events) "
@@ -421,20 +475,63 @@ def _fold_batch(batch_size: int) -> int:
                 [cutoff],
             )
         cursor.execute(f"DELETE FROM {_PENDING} WHERE event_id <= %s", [cutoff])
-        return cursor.rowcount
+        return cursor.rowcount, cutoff
 
 
-def usage_aggregate(*, batch_size: int = AGGREGATION_BATCH, max_batches: int = 1000) -> int:
+# The claim's low-water mark (PostgreSQL). A mark is taken at the end of a pass
+# that left nothing behind (the highest id it folded, plus one) and used once
+# CLAIM_SETTLE_SECONDS have passed: any event with a smaller id was then in a
+# transaction that has long committed or rolled back (ingest transactions last
+# well under a second). Whatever still slips below it (a fold rolled back, a
+# very slow producer) is folded by the sweep, which every SWEEP_SECONDS
+# vacuums the small pending table and claims from its first id.
+CLAIM_SETTLE_SECONDS = 60
+SWEEP_SECONDS = 300
+
+
+def _pass_start(now) -> int:
+    """The id this pass claims from: the mark, or 0 for a sweep (after a VACUUM when it may)."""
+    state, _ = AggregationState.objects.get_or_create(pk=1)
+    if state.swept_at is not None and (now - state.swept_at).total_seconds() < SWEEP_SECONDS:
+        return state.claim_from
+    if not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            # Dead index entries of folded events go; the table stays a few pages.
+            cursor.execute(f"VACUUM {_PENDING}")
+    AggregationState.objects.filter(pk=1).update(swept_at=now)
+    return 0
+
+
+def _move_mark(state: AggregationState, *, highest: int | None, now) -> None:
+    """Promote a settled mark and take a new one from this pass's highest folded id."""
+    next_mark, taken_at = state.claim_next, state.claim_next_at
+    if (
+        next_mark is not None
+        and taken_at is not None
+        and (now - taken_at).total_seconds() >= CLAIM_SETTLE_SECONDS
+    ):
+        state.claim_from = max(state.claim_from, next_mark)
+        state.claim_next = state.claim_next_at = None
+    if state.claim_next is None and highest is not None and highest + 1 > state.claim_from:
+        state.claim_next, state.claim_next_at = highest + 1, now
+
+
+def usage_aggregate(
+    *, batch_size: int = AGGREGATION_BATCH, max_batches: int = 1000, now=None
+) -> int:
     """Fold every pending event into the rollups; return how many were folded.
 
     When nothing is left behind, store the pass's start as the data's freshness.
     """
+    pg = _postgres()
+    claim_from = _pass_start(now or timezone.now()) if pg else 0
     folded = 0
+    highest: int | None = None
     for _ in range(max_batches):
-        started = timezone.now()
+        started = now or timezone.now()
         for attempt in range(3):
             try:
-                count = _fold_batch(batch_size)
+                count, top = _fold_batch(batch_size, claim_from)
                 break
             except DatabaseError:
                 # A deadlock or a lock timeout rolled the batch back: its events
@@ -443,17 +540,43 @@ def usage_aggregate(*, batch_size: int = AGGREGATION_BATCH, max_batches: int = 1
                     raise
                 time.sleep(0.05 * (attempt + 1))
         folded += count
+        if top is not None:
+            highest = top if highest is None else max(highest, top)
         if count < batch_size:
-            AggregationState.objects.update_or_create(pk=1, defaults={"completed_at": started})
+            with transaction.atomic():
+                state, _ = AggregationState.objects.select_for_update().get_or_create(pk=1)
+                state.completed_at = started
+                if pg:
+                    _move_mark(state, highest=highest, now=started)
+                state.save()
             break
     return folded
 
 
 def rollups_rebuild(*, account=None) -> int:
-    """Recompute rollups (of one account, or all) from events; equal to the incremental result."""
-    where = "WHERE account_id = %s" if account is not None else ""
-    params = [account.pk] if account is not None else []
-    sums_where = "WHERE e.account_id = %s" if account is not None else ""
+    """Recompute rollups (of one account, or all) from events; equal to the incremental result.
+
+    Only from `raw_events_since()` on: before it retention dropped the raw events,
+    and the rollups there are the only record left, kept as they are.
+    """
+    since = raw_events_since()
+    conditions, params = [], []
+    if account is not None:
+        conditions.append("account_id = %s")
+        params.append(account.pk)
+    rollup_where = {_ROLLUP: list(conditions), _DAILY: list(conditions)}
+    event_conditions = [f"e.{c}" for c in conditions]
+    if since is not None:
+        # `since` is a month's start, so whole days and hours on either side.
+        rollup_where[_ROLLUP].append("hour >= %s")
+        rollup_where[_DAILY].append("day >= %s")
+        event_conditions.append("e.occurred_at >= %s")
+        params.append(since)
+
+    def where(items):
+        return ("WHERE " + " AND ".join(items)) if items else ""
+
+    sums_where = where(event_conditions)
     pg = _postgres()
     outer = connection.in_atomic_block
     with connection.cursor() as cursor:
@@ -476,8 +599,8 @@ def rollups_rebuild(*, account=None) -> int:
                     buckets = [
                         f"strftime('{fmt}', e.occurred_at)" for _t, _k, fmt in _SQLITE_TARGETS
                     ]
-                cursor.execute(f"DELETE FROM {_ROLLUP} {where}", params)
-                cursor.execute(f"DELETE FROM {_DAILY} {where}", params)
+                cursor.execute(f"DELETE FROM {_ROLLUP} {where(rollup_where[_ROLLUP])}", params)
+                cursor.execute(f"DELETE FROM {_DAILY} {where(rollup_where[_DAILY])}", params)
                 cursor.execute(
                     f"DELETE FROM {_PENDING} WHERE event_id IN "
                     f"(SELECT e.id FROM {_EVENT} e {sums_where})",

@@ -29,6 +29,7 @@ PERSON_LEVEL = {
     "members:accept",
     "sign_in_email",  # leads to the Security page (A4)
     "health",  # public
+    "metrics",  # the operators' token decides, not a session
 }
 
 

@@ -17,6 +17,7 @@ from reporting.models import (
     AggregationState,
     PendingUsage,
     UsageEvent,
+    UsageEventKey,
     UsageRollup,
     UsageRollupDaily,
 )
@@ -126,6 +127,7 @@ event_spec = st.tuples(
 )
 def test_rollups_equal_the_sums_over_events(batches, batch_size):
     UsageEvent.objects.all().delete()
+    UsageEventKey.objects.all().delete()
     UsageRollup.objects.all().delete()
     UsageRollupDaily.objects.all().delete()
     PendingUsage.objects.all().delete()
@@ -250,7 +252,7 @@ def test_a_worker_killed_mid_batch_loses_and_doubles_nothing():
         port=params.get("port"),
         user=params.get("user"),
     )
-    victim.execute(_PG_FOLD.replace("%s", "200"))  # claimed and upserted, not committed
+    victim.execute(_PG_FOLD, [0, 200])  # claimed and upserted, not committed
     pid = victim.info.backend_pid
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(%s)", [pid])

@@ -16,12 +16,14 @@ RANKS = {
     "forms": 6,
     "simulate": 5,
     "services": 4,
+    # Months of raw events (partitions, retention): below the services that ask how far back they reach.
+    "retention": 3.5,
     "selectors": 3,
     "models": 2,
     "values": 1,
 }
 # Forms parse input; they never write.
-WRITERS = {"services", "simulate"}
+WRITERS = {"services", "simulate", "retention"}
 # Under every subject: plain amounts and the price list.
 BOTTOM = {"reporting.amounts": 0, "reporting.pricing": 0.5}
 FORBIDDEN = ("transcripts", "console", "config")
