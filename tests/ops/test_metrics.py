@@ -70,7 +70,8 @@ def test_metrics_report_the_consoles_gauges(token, team, record_event, settings)
     assert after[("console_transcripts", (("status", "error"),))] == 0
     assert after[("console_celery_broker_up", ())] == 1
     assert after[("console_celery_queue_length", (("queue", QUEUE),))] == 3
-    assert ("console_celery_queue_length", (("queue", "celery"),)) in after
+    default_queue = ("queue", settings.CELERY_TASK_DEFAULT_QUEUE)
+    assert ("console_celery_queue_length", (default_queue,)) in after
 
 
 @pytest.fixture
