@@ -81,6 +81,9 @@ def test_audit_log_shows_only_this_accounts_entries_filtered_and_paginated(team,
     assert "<td>Member invited</td>" in response.content.decode()
     page2 = clients["admin"].get(reverse("accounts:audit"), {"page": "2"})
     assert len(page2.context["page"].object_list) == 11
+    assert 'href="?page=1">Newer</a>' in page2.content.decode()
+    filtered = clients["admin"].get(reverse("accounts:audit"), {"action": "project.create"})
+    assert 'href="?action=project.create&amp;page=2">Older</a>' in filtered.content.decode()
     assert clients["admin"].get(reverse("accounts:audit"), {"page": "zzz"}).status_code == 200
 
 
