@@ -24,6 +24,7 @@ from reporting.alerts.models import SpendAlert, SpendAlertFiring
 from reporting.alerts.values import MAX_ALERTS_PER_ACCOUNT, MAX_THRESHOLD, MIN_THRESHOLD
 from reporting.amounts import dollars
 from reporting.billing.values import month_bounds, month_of
+from reporting.signals import spend_alert_fired
 from reporting.usage.models import UsageRollup
 
 # What an alert watches: changing any of these re-arms it for the month.
@@ -310,6 +311,20 @@ def _fire(alert: SpendAlert, *, period, spend_micros: int, now) -> bool:
                 f"{alert.scope_label} is on track to spend ${dollars(projected)} "
                 f"this month, over ${threshold}"
             )
+        data = {
+            "alert_id": alert.pk,
+            "scope": alert.scope,
+            "scope_label": alert.scope_label,
+            "project_id": alert.project_id,
+            "threshold": threshold,
+            "spend": spent,
+            "period": f"{period:%Y-%m}",
+            "text": f"Spend alert for {account.name}: {headline}.",
+        }
+        transaction.on_commit(
+            lambda: spend_alert_fired.send(sender=SpendAlert, account=account, data=data),
+            robust=True,
+        )
         send_on_commit(
             subject=f"Spend alert for {account.name}: {headline}",
             body=(
