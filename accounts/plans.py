@@ -45,6 +45,10 @@ class Plan:
     custom: frozenset[Resource] = frozenset()
     # Requests a minute that one admin key may make to the admin API (429 beyond).
     admin_api_per_minute: int = 60
+    # Requests a minute that one project key may make to /v2 (429 beyond; C3).
+    api_requests_per_minute: int = 120
+    # Transcripts of the account that run at once; more wait `queued`, in order (C3).
+    transcription_concurrency: int = 200
 
 
 GIB = 1024**3
@@ -55,6 +59,7 @@ PLANS = {
         "Free",
         {Resource.PROJECTS: 2, Resource.API_KEYS: 2, Resource.MEMBERS: 2},
         upload_quota_bytes=1 * GIB,
+        transcription_concurrency=5,
     ),
     PlanCode.PAYG: Plan(
         PlanCode.PAYG,
@@ -62,6 +67,7 @@ PLANS = {
         {Resource.PROJECTS: 2, Resource.API_KEYS: 4, Resource.MEMBERS: 20},
         upload_quota_bytes=5 * GIB,
         admin_api_per_minute=120,
+        api_requests_per_minute=600,
     ),
     PlanCode.CONTRACTED: Plan(
         PlanCode.CONTRACTED,
@@ -69,6 +75,7 @@ PLANS = {
         {Resource.PROJECTS: 5, Resource.API_KEYS: 25, Resource.MEMBERS: 20},
         upload_quota_bytes=20 * GIB,
         admin_api_per_minute=600,
+        api_requests_per_minute=1200,
     ),
     PlanCode.ENTERPRISE: Plan(
         PlanCode.ENTERPRISE,
@@ -77,6 +84,7 @@ PLANS = {
         upload_quota_bytes=50 * GIB,
         custom=frozenset({Resource.PROJECTS, Resource.API_KEYS}),
         admin_api_per_minute=1200,
+        api_requests_per_minute=3000,
     ),
 }
 

@@ -160,10 +160,24 @@ if REDIS_URL:
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "console"),
             # A Redis that does not answer is given up on quickly (config/cache.py).
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
+        },
+        # Request rate counters (django-ratelimit): an outage reaches apikeys.ratelimits,
+        # which serves the request uncounted and says so in the log.
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", "console"),
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        },
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+RATELIMIT_USE_CACHE = "ratelimit"
+# A count lost between two cache calls lets the request through rather than refusing it.
+RATELIMIT_FAIL_OPEN = True
 # Sessions are read on every signed-in request: from Redis when there is one
 # (written through to the database, so a Redis restart signs nobody out).
 SESSION_ENGINE = (

@@ -13,8 +13,22 @@ class UploadAdmin(ReadOnlyAdmin):
 
 @admin.register(Transcript)
 class TranscriptAdmin(ReadOnlyAdmin):
-    list_display = ("id", "project", "status", "audio_duration", "api_key_name", "created_at")
-    list_filter = ("status",)
+    list_display = (
+        "id",
+        "project",
+        "status",
+        "waiting_for_slot",
+        "audio_duration",
+        "api_key_name",
+        "created_at",
+        "admitted_at",
+    )
+    list_filter = ("status", ("admitted_at", admin.EmptyFieldListFilter))
     search_fields = ("id", "project__name", "project__account__name")
     list_select_related = ("project",)
     exclude = ("text", "words")
+
+    @admin.display(boolean=True, description="waiting for a slot")
+    def waiting_for_slot(self, transcript: Transcript) -> bool:
+        # Queued beyond its account's transcription concurrency (transcripts.concurrency).
+        return transcript.is_waiting_for_slot

@@ -1,8 +1,10 @@
 """The project-scoped /v2 API, shaped like the reference platform's so that its Python SDK works.
 
 Every request is authenticated by an API key (`apikeys.auth.authenticate`), then
-held to the key's allowlist and scope (`apikeys.auth.authorize_request`, the
-route table in `apikeys/scopes.py`), and sees only that key's project. Answers are JSON; errors are `{"error": "..."}`.
+counted against its plan's requests a minute (`apikeys.ratelimits`: 429 beyond,
+X-RateLimit headers on every answer), held to the key's allowlist and scope
+(`apikeys.auth.authorize_request`, the route table in `apikeys/scopes.py`), and
+sees only that key's project. Answers are JSON; errors are `{"error": "..."}`.
 """
 
 import json
@@ -19,7 +21,10 @@ from django.http import FileResponse, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve, reverse
 from django.views.decorators.csrf import csrf_exempt
 
+from accounts.plans import get_plan
 from apikeys.auth import KeyAuthError, KeyForbidden, authenticate, authorize_request
+from apikeys.models import ApiKey
+from apikeys.ratelimits import RateCount, count_request
 from transcripts import formatting, selectors, services, storage
 from transcripts.errors import (
     InvalidRequest,
@@ -68,41 +73,69 @@ def _error(status: int, message: str) -> JsonResponse:
 
 
 def api_endpoint(*methods):
-    """Key authentication, allowed methods and JSON errors for one API view."""
+    """Key authentication, the key's request rate, allowed methods and JSON errors for one
+    API view."""
 
     def decorator(view):
         @csrf_exempt
         @wraps(view)
         def wrapped(request, *args, **kwargs):
+            rate = None
             try:
                 # SECURITY: the key is the only credential; a session cookie counts for nothing.
                 try:
                     api_key = authenticate(request.headers.get("Authorization"))
                 except KeyAuthError as exc:
                     return _error(401, str(exc))
-                if request.method not in methods:
+                # Every request a key makes counts, refused ones included (C3).
+                rate = _count(request, api_key)
+                if rate.exceeded:
+                    response = _rate_limited(api_key, rate)
+                elif request.method not in methods:
                     response = _error(405, f"{request.method} is not allowed here.")
                     response["Allow"] = ", ".join(methods)
-                    return response
-                # SECURITY: the key's allowlist and its scope for this URL name and method.
-                try:
-                    authorize_request(request, api_key)
-                except KeyForbidden as exc:
-                    return _error(403, str(exc))
-                return view(request, api_key, *args, **kwargs)
+                else:
+                    # SECURITY: the key's allowlist and its scope for this URL name and method.
+                    try:
+                        authorize_request(request, api_key)
+                    except KeyForbidden as exc:
+                        response = _error(403, str(exc))
+                    else:
+                        response = view(request, api_key, *args, **kwargs)
             except TranscriptError as exc:
-                return _error(status_of(exc), exc.message)
+                response = _error(status_of(exc), exc.message)
             except RequestDataTooBig:
-                return _error(413, "The request body is too large.")
+                response = _error(413, "The request body is too large.")
             except Exception:
                 logger.exception("API request failed: %s %s", request.method, request.path)
-                return _error(500, "Internal server error.")
+                response = _error(500, "Internal server error.")
+            if rate is not None:
+                for header, value in rate.headers().items():
+                    response[header] = value
+            return response
 
         # Read by the tests that hold every /v2 route and method to a scope row.
         wrapped.api_methods = methods
         return wrapped
 
     return decorator
+
+
+def _count(request, api_key: ApiKey) -> RateCount:
+    """One more request of this key this minute, against its plan's number."""
+    limit = get_plan(api_key.project.account.plan).api_requests_per_minute
+    return count_request(request, group="v2", key=f"api-key:{api_key.pk}", limit=limit)
+
+
+def _rate_limited(api_key: ApiKey, rate: RateCount) -> JsonResponse:
+    plan = get_plan(api_key.project.account.plan)
+    response = _error(
+        429,
+        f"Too many requests: this API key may make {rate.limit} requests a minute on the "
+        f"{plan.name} plan. Retry in {rate.retry_after} s.",
+    )
+    response["Retry-After"] = str(rate.retry_after)
+    return response
 
 
 @csrf_exempt

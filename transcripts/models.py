@@ -103,6 +103,9 @@ class Transcript(models.Model):
     # The receiver's last answer (null: not sent yet, or no answer at all).
     webhook_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When it took one of its account's transcription slots (transcripts.concurrency);
+    # a queued transcript without one waits for a running one to finish.
+    admitted_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     # A transcript still processing after this moment is moved to error.
     deadline_at = models.DateTimeField(null=True, blank=True)
@@ -131,6 +134,10 @@ class Transcript(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_waiting_for_slot(self) -> bool:
+        return self.status == self.Status.QUEUED and self.admitted_at is None
 
     @property
     def is_finished(self) -> bool:

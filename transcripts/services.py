@@ -26,6 +26,7 @@ from accounts.services import ensure_can
 from apikeys.models import ApiKey
 from projects.models import Project
 from transcripts import storage
+from transcripts.concurrency import lock_account
 from transcripts.engines import get_engine
 from transcripts.errors import (
     InvalidRequest,
@@ -37,7 +38,7 @@ from transcripts.errors import (
 )
 from transcripts.models import Transcript, Upload
 from transcripts.options import TranscriptOptions
-from transcripts.tasks import WEBHOOK_HEADER_PURPOSE, transcription_enqueue
+from transcripts.tasks import WEBHOOK_HEADER_PURPOSE, transcripts_start_waiting
 
 # What the reference API shows in place of a deleted transcript's content.
 DELETED_TEXT = "Deleted by user."
@@ -154,6 +155,8 @@ def _queue(
     if options.webhook_auth_header_value:
         sealed = seal_text(options.webhook_auth_header_value, purpose=WEBHOOK_HEADER_PURPOSE)
     with transaction.atomic():
+        # First the account: its creates queue one after another, in admission order (C3).
+        account = lock_account(project_id=project_id)
         if upload is not None:
             # Locked, so that the clean-up of unused uploads cannot take it meanwhile.
             live = Upload.objects.select_for_update().filter(pk=upload.pk, deleted_at__isnull=True)
@@ -180,7 +183,8 @@ def _queue(
             webhook_auth_header_name=options.webhook_auth_header_name,
             webhook_auth_header_sealed=sealed,
         )
-        transaction.on_commit(lambda: transcription_enqueue(transcript.pk))
+        # Started at once when the account has a free slot; else it waits its turn, queued.
+        transcripts_start_waiting(account)
     return transcript
 
 

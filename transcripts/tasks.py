@@ -25,10 +25,12 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts import outbound
+from accounts.models import Account
 from accounts.sealing import SealError, unseal_text
 from reporting.usage.services import usage_event_record
 from transcripts import storage
 from transcripts.audio import AudioError, probe
+from transcripts.concurrency import admit_waiting, lock_account, waiting_for_slot
 from transcripts.engines import EngineOptions, Result, get_engine
 from transcripts.formatting import WordJson, apply_text_options
 from transcripts.models import Transcript, Upload
@@ -69,6 +71,34 @@ def transcription_enqueue(transcript_id) -> None:
         logger.exception("Could not queue transcript %s", transcript_id)
 
 
+def transcripts_start_waiting(account: Account, *, running_here: Any = None) -> list[Any]:
+    """Admit the account's oldest waiting transcripts into its free slots and send them
+    to the workers once this commits (all but `running_here`, which its caller runs).
+
+    Call it inside a transaction that holds `lock_account`.
+    """
+    admitted = admit_waiting(account)
+    for transcript_id in admitted:
+        if str(transcript_id) != str(running_here):
+            transaction.on_commit(partial(transcription_enqueue, transcript_id))
+    return admitted
+
+
+def transcripts_start_next(
+    *, project_id: int | None = None, account_id: int | None = None, running_here: Any = None
+) -> list[Any]:
+    """`transcripts_start_waiting` in a transaction of its own, under the account's lock."""
+    with transaction.atomic():
+        account = lock_account(project_id=project_id, account_id=account_id)
+        return transcripts_start_waiting(account, running_here=running_here)
+
+
+def _slot_freed(transcript: Transcript) -> None:
+    """A transcript that held a slot finished: its account's next waiting ones start once
+    this commits (in a transaction of their own, so a finish never waits on the account)."""
+    transaction.on_commit(partial(transcripts_start_next, project_id=transcript.project_id))
+
+
 def _deadline(started, duration: float):
     seconds = max(settings.TRANSCRIPT_MIN_TIMEOUT, math.ceil(4 * duration))
     # Past the task's hard time limit its worker process is gone: no need to wait longer.
@@ -79,13 +109,18 @@ def _deadline(started, duration: float):
 def transcript_run(*, transcript_id) -> Transcript | None:
     """Transcribe a queued transcript: queued -> processing -> completed or error.
 
-    Idempotent: a transcript that is not queued any more is left alone. A remote
+    Idempotent: a transcript that is not queued any more is left alone, and one
+    waiting for a slot (C3) is started only if its turn has come. A remote
     audio_url is fetched first (outside any transaction: it may take a while).
     """
     with ExitStack() as stack:
         fetched: Path | None = None
         waiting = Transcript.objects.filter(pk=transcript_id).first()
         if waiting is None or waiting.status != Transcript.Status.QUEUED:
+            return waiting
+        if waiting.admitted_at is None and waiting.pk not in transcripts_start_next(
+            project_id=waiting.project_id, running_here=waiting.pk
+        ):
             return waiting
         if waiting.remote_audio:
             try:
@@ -180,6 +215,7 @@ def _fail(transcript: Transcript, message: str) -> Transcript:
     transcript.error = message
     transcript.completed_at = timezone.now()
     transcript.save(update_fields=["status", "error", "completed_at"])
+    _slot_freed(transcript)
     _announce(transcript)
     return transcript
 
@@ -238,6 +274,7 @@ def _finish(transcript_id, *, result: Result | None = None, error: str = "") -> 
         ]
     )
     _record_usage(transcript)
+    _slot_freed(transcript)
     _announce(transcript)
     return transcript
 
@@ -278,14 +315,26 @@ def transcripts_expire_stuck() -> int:
 def transcripts_requeue_waiting(*, now=None) -> int:
     """Queue again the transcripts left waiting: their message was lost (a broker
     restart) or never sent (the broker was down). Running one twice is harmless:
-    `transcript_run` only starts a transcript that is still queued."""
+    `transcript_run` only starts a transcript that is still queued.
+
+    Of those waiting for a slot (C3) only each account's oldest is sent: its run
+    admits the account's waiting ones in order, as far as free slots go (a wake-up
+    lost, or a plan that allows more now), and the others wait their turn.
+    """
     now = now or timezone.now()
     waited = now - timedelta(seconds=settings.TRANSCRIPT_REQUEUE_AFTER)
+    old = Transcript.objects.filter(status=Transcript.Status.QUEUED, created_at__lt=waited)
     waiting = list(
-        Transcript.objects.filter(status=Transcript.Status.QUEUED, created_at__lt=waited)
+        old.filter(admitted_at__isnull=False)
         .order_by("created_at")
         .values_list("pk", flat=True)[:REQUEUE_BATCH]
     )
+    without_slot = old.filter(admitted_at__isnull=True)
+    accounts = without_slot.order_by().values_list("project__account_id", flat=True).distinct()
+    for account_id in list(accounts[:REQUEUE_BATCH]):
+        head = waiting_for_slot(account_id).values_list("pk", flat=True).first()
+        if head is not None:
+            waiting.append(head)
     for transcript_id in waiting:
         transcription_enqueue(transcript_id)
     if waiting:

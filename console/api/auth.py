@@ -1,7 +1,6 @@
 """Who calls the admin API: an admin key, checked and rate limited on every request."""
 
 from django.http import HttpRequest
-from django_ratelimit.core import get_usage
 from ninja.security import HttpBearer
 
 from accounts.actors import ApiActor
@@ -10,6 +9,7 @@ from accounts.plans import get_plan
 from accounts.services import ensure_can
 from apikeys.auth import KeyAuthError, authenticate_admin
 from apikeys.models import AdminKey
+from apikeys.ratelimits import count_request
 
 
 class AdminAuthFailed(Exception):
@@ -28,11 +28,6 @@ class RateLimited(Exception):
         )
 
 
-def _key_of(group: str, request: HttpRequest) -> str:
-    admin_key: AdminKey = request.auth  # type: ignore[attr-defined]
-    return f"admin-key:{admin_key.pk}"
-
-
 class AdminKeyAuth(HttpBearer):
     """`Authorization: Bearer ak_admin_…` (the bare key works too)."""
 
@@ -44,11 +39,11 @@ class AdminKeyAuth(HttpBearer):
             raise AdminAuthFailed(str(error)) from None
         request.auth = admin_key  # type: ignore[attr-defined]
         limit = get_plan(admin_key.account.plan).admin_api_per_minute
-        usage = get_usage(
-            request, group="admin-api", key=_key_of, rate=f"{limit}/m", increment=True
+        rate = count_request(
+            request, group="admin-api", key=f"admin-key:{admin_key.pk}", limit=limit
         )
-        if usage is not None and usage["should_limit"]:
-            raise RateLimited(max(1, int(usage["time_left"])), limit)
+        if rate.exceeded:
+            raise RateLimited(rate.retry_after, limit)
         return admin_key
 
     def authenticate(self, request: HttpRequest, token: str) -> AdminKey | None:
