@@ -7,6 +7,7 @@ import uuid
 import pytest
 from django.conf import settings
 from django.test import Client, override_settings
+from django.urls import reverse
 
 from accounts.plans import PlanCode, get_plan
 from apikeys.models import ApiKey
@@ -90,3 +91,9 @@ def test_with_redis_down_requests_are_served_uncounted_and_logged(api_world, cap
     )
     assert "X-RateLimit-Remaining" not in response.headers
     assert "Rate limit cache unavailable" in caplog.text
+
+
+def test_the_billing_page_shows_the_plans_rate_and_concurrency(clients):
+    content = clients["admin"].get(reverse("reporting:billing")).content.decode()
+    assert 'id="plan-rate">1200 a minute per key<' in content
+    assert 'id="plan-concurrency">200, more wait queued<' in content
