@@ -50,9 +50,9 @@ ROWS = {
 
 
 def world(team):
+    from tests.webhooks.support import make_endpoint
     from webhooks.models import WebhookDelivery
     from webhooks.services import webhook_test_send
-    from tests.webhooks.support import make_endpoint
 
     endpoint, _secret = make_endpoint(team)
     delivery = webhook_test_send(account=team.account, actor=team.admin, endpoint=endpoint)

@@ -1,5 +1,6 @@
 """Delivery of account webhooks to a real local receiver: signed, retried, redelivered (C2)."""
 
+import itertools
 import json
 import re
 import socket
@@ -11,12 +12,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from tests.webhooks.support import make_endpoint
 from webhooks import tasks
 from webhooks.delivery import delivery_attempt
 from webhooks.models import WebhookDelivery
 from webhooks.services import event_publish, webhook_redeliver, webhook_test_send
 from webhooks.snippet import VERIFY_SNIPPET
-from tests.webhooks.support import make_endpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ def readme_snippet() -> str:
 
 def readme_verify():
     namespace: dict = {}
-    exec(compile(readme_snippet(), "README.md", "exec"), namespace)  # noqa: S102
+    exec(compile(readme_snippet(), "README.md", "exec"), namespace)
     return namespace["verify"]
 
 
@@ -86,7 +87,7 @@ def test_a_failing_receiver_is_retried_ever_further_apart_then_failed_after_24_h
     team, receiver
 ):
     receiver.routes["/down"] = (500, {}, b"oops")
-    endpoint, _secret = make_endpoint(team, receiver.url("/down"))
+    _endpoint, _secret = make_endpoint(team, receiver.url("/down"))
     [delivery] = publish(team, now=T0)
     # Not due before its time.
     assert delivery_attempt(delivery_id=delivery.pk, now=T0 - timedelta(seconds=1)) is None
@@ -108,7 +109,7 @@ def test_a_failing_receiver_is_retried_ever_further_apart_then_failed_after_24_h
         )
         at = done.next_attempt_at
 
-    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
     assert gaps[:8] == [60, 120, 240, 480, 960, 1920, 3840, 7680]
     assert all(gap == 4 * 3600 for gap in gaps[8:-1])
     assert times[-1] == T0 + timedelta(hours=24)
@@ -143,7 +144,7 @@ def test_a_refused_connection_is_retried_and_a_later_success_ends_it(team, recei
 
 def test_redelivery_sends_the_same_event_again_once_the_first_has_finished(team, receiver):
     receiver.routes["/flaky"] = (503, {}, b"")
-    endpoint, secret = make_endpoint(team, receiver.url("/flaky"))
+    _endpoint, secret = make_endpoint(team, receiver.url("/flaky"))
     [delivery] = publish(team, now=T0)
     assert delivery_attempt(delivery_id=delivery.pk, now=T0).response_code == 503
     with pytest.raises(ValidationError, match="still being tried"):
@@ -169,7 +170,7 @@ def test_redelivery_sends_the_same_event_again_once_the_first_has_finished(team,
 
 
 def test_the_ssrf_guard_and_the_scheme_are_checked_again_at_delivery(team, receiver, settings):
-    endpoint, _secret = make_endpoint(team, receiver.url("/hook"))
+    _endpoint, _secret = make_endpoint(team, receiver.url("/hook"))
     settings.OUTBOUND_ALLOWED_NETWORKS = []
     [delivery] = publish(team, now=T0)
     refused = delivery_attempt(delivery_id=delivery.pk, now=T0)
