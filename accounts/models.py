@@ -209,6 +209,12 @@ class AuditAction(models.TextChoices):
     BILLING_AUTOPAY_UPDATE = "billing.autopay_update", "Autopay settings changed"
     BILLING_AUTOPAY_TOP_UP = "billing.autopay_top_up", "Autopay top-up"
     INVOICE_CLOSE = "invoice.close", "Invoice issued"
+    WEBHOOK_CREATE = "webhook.create", "Webhook endpoint created"
+    WEBHOOK_UPDATE = "webhook.update", "Webhook endpoint changed"
+    WEBHOOK_DELETE = "webhook.delete", "Webhook endpoint deleted"
+    WEBHOOK_ROLL_SECRET = "webhook.roll_secret", "Webhook signing secret replaced"
+    WEBHOOK_TEST = "webhook.test", "Webhook test event sent"
+    WEBHOOK_REDELIVER = "webhook.redeliver", "Webhook event redelivered"
 
 
 class AuditEvent(models.Model):

@@ -16,7 +16,8 @@ Two calls, each with a timeout:
   (each vetted), the body streamed into a file and cut off past `max_bytes`;
   the timeout bounds the whole download, not only each read;
 - `post_json(url, payload, headers=, timeout=)`: POST, redirects not followed
-  (a receiver answers itself); returns the status code, the body is not read.
+  (a receiver answers itself); returns the status code, the body is not read
+  (`post_body` sends bytes the caller already serialised, e.g. to sign them).
 Both raise `OutboundError` (a `ServiceError`) with a message fit to show the
 person who gave the URL: it never names the addresses a host resolved to.
 
@@ -238,8 +239,14 @@ def post_json(
     url: str, payload: Any, *, headers: Mapping[str, str] | None = None, timeout: float
 ) -> int:
     """POST `payload` as JSON to `url` (redirects are not followed); return the status code."""
+    return post_body(url, json.dumps(payload).encode(), headers=headers, timeout=timeout)
+
+
+def post_body(
+    url: str, body: bytes, *, headers: Mapping[str, str] | None = None, timeout: float
+) -> int:
+    """POST these exact JSON bytes (a signature covers them) to `url`; return the status code."""
     target = check_url(url)
-    body = json.dumps(payload).encode()
     limits = httpx.Timeout(timeout)
     sent = {**(headers or {}), "Content-Type": "application/json"}
     try:

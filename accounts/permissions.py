@@ -32,6 +32,7 @@ class Action(models.TextChoices):
     MANAGE_ALERTS = "manage_alerts", "Create, edit or delete spend alerts"
     MANAGE_BILLING = "manage_billing", "View or edit billing, autopay, invoices"
     MANAGE_SETTINGS = "manage_settings", "Edit account settings (name, required MFA)"
+    MANAGE_WEBHOOKS = "manage_webhooks", "View, create, edit or delete account webhooks"
     VIEW_AUDIT = "view_audit", "View the audit log"
     REQUEST_TRANSFER = "request_transfer", "Request an ownership transfer"
     DELETE_ACCOUNT = "delete_account", "Delete the account"
@@ -46,6 +47,9 @@ _MANAGE = {
     Action.MANAGE_ALERTS,
     Action.MANAGE_BILLING,
     Action.MANAGE_SETTINGS,
+    # Readers do not see webhooks at all: an endpoint's URL is often itself a credential
+    # (chat tools' incoming-webhook URLs carry their token in the path).
+    Action.MANAGE_WEBHOOKS,
     Action.VIEW_AUDIT,
 }
 

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "apikeys",
     "reporting",
     "transcripts",
+    "webhooks",
     "console",
 ]
 
@@ -286,6 +287,8 @@ AUDIO_URL_TIMEOUT = env_int("AUDIO_URL_TIMEOUT", 120)
 WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10)
 WEBHOOK_RETRIES = env_int("WEBHOOK_RETRIES", 5)
 WEBHOOK_BACKOFF = env_int("WEBHOOK_BACKOFF", 10)
+# Account webhooks (webhooks/): https only, unless this allows plain http (a LAN receiver).
+WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", False)
 # Outbound requests (accounts/outbound.py) refuse loopback, private, link-local,
 # multicast and reserved addresses, except in these networks (CIDRs: a self-hosted LAN).
 OUTBOUND_ALLOWED_NETWORKS = env_list("OUTBOUND_ALLOWED_NETWORKS")
@@ -367,6 +370,11 @@ CELERY_BEAT_SCHEDULE = {
     "apikeys-expiry-notices": {
         "task": "apikeys.tasks.send_expiry_notices",
         "schedule": 300.0,
+    },
+    # Account webhooks whose queued attempt was lost (broker down, worker killed) are sent here.
+    "webhooks-deliver-due": {
+        "task": "webhooks.tasks.deliver_due",
+        "schedule": 60.0,
     },
 }
 # Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed when

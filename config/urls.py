@@ -15,6 +15,7 @@ urlpatterns = [
     path("projects/<int:project_id>/transcripts/", include("transcripts.urls")),
     path("keys/", include("apikeys.urls")),
     path("reporting/", include("reporting.urls")),
+    path("webhooks/", include("webhooks.urls")),
     # A4: no self-serve email change; allauth's email page gives way to the Security page.
     path("auth/email/", account_views.sign_in_email, name="sign_in_email"),
     path("auth/", include("allauth.urls")),

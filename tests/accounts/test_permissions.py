@@ -20,6 +20,8 @@ SPEC_TABLE = [
     # Owner requests an ownership transfer.
     (Action.MANAGE_SETTINGS, YES, YES, NO),
     (Action.VIEW_AUDIT, YES, YES, NO),
+    # Webhook URLs are often credentials themselves: managers only (C2).
+    (Action.MANAGE_WEBHOOKS, YES, YES, NO),
     (Action.REQUEST_TRANSFER, YES, NO, NO),
     # Members may leave; the Owner cannot (ownership moves first).
     (Action.LEAVE_ACCOUNT, NO, YES, YES),

@@ -25,6 +25,7 @@ from reporting.alerts.services import spend_alert_create
 from reporting.billing.services import invoice_close
 from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, axe_violations, screenshot
 from tests.transcripts.api_support import stored_transcript
+from webhooks.services import webhook_endpoint_create, webhook_test_send
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,6 +49,10 @@ def demo_world():
     transcript = stored_transcript(project, key)
     reader = account.memberships.get(user__email="reader@example.com")
     invitation = Invitation.objects.filter(account=account).order_by("pk").first()
+    hook = webhook_endpoint_create(
+        account=account, actor=owner, url="https://1.1.1.1/hook", events=["api_key.expired"]
+    ).endpoint
+    webhook_test_send(account=account, actor=owner, endpoint=hook)
     p = project.pk
     pages = [
         "/",
@@ -74,6 +79,10 @@ def demo_world():
         "/account/",
         "/account/settings/",
         "/account/audit/",
+        "/webhooks/",
+        "/webhooks/new/",
+        f"/webhooks/{hook.pk}/",
+        f"/webhooks/{hook.pk}/secret/",
         "/account/new/",
         "/account/delete/",
         "/account/security/",

@@ -37,6 +37,15 @@ NEEDS = {
     "create_alert": "manage",
     "update_alert": "manage",
     "delete_alert": "manage",
+    # Webhook URLs are often credentials: Admin role only, reads included (C2).
+    "list_webhooks": "manage",
+    "create_webhook": "manage",
+    "update_webhook": "manage",
+    "delete_webhook": "manage",
+    "roll_webhook_secret": "manage",
+    "list_webhook_deliveries": "manage",
+    "send_webhook_test": "manage",
+    "redeliver_webhook": "manage",
 }
 BODIES = {
     "create_project": {"name": "Matrix"},
@@ -48,6 +57,8 @@ BODIES = {
     "create_invite": {"email": "matrix@example.com"},
     "create_alert": {"threshold": "10"},
     "update_alert": {"threshold": "20"},
+    "create_webhook": {"url": "https://1.1.1.1/matrix", "events": ["api_key.expired"]},
+    "update_webhook": {"enabled": False},
 }
 QUERIES = {
     "usage": {"start": "2026-01-01T00:00:00Z", "end": "2026-01-02T00:00:00Z"},
@@ -55,7 +66,7 @@ QUERIES = {
 }
 SUCCESS = {"get": 200, "post": 201, "patch": 200, "delete": 204}
 # Reads, and actions that make nothing new, answer 200.
-OK_NAMES = {"resend_invite"}
+OK_NAMES = {"resend_invite", "roll_webhook_secret"}
 CALLERS = ("admin", "reader", "other_account", "project_key", "expired", "none")
 
 
@@ -95,7 +106,16 @@ def world(team):
     invoice = Invoice.objects.create(
         account=team.account, month="2026-01-01", total_micros=0, total_cents=0
     )
+    from tests.webhooks.support import make_endpoint
+    from webhooks.models import WebhookDelivery
+    from webhooks.services import webhook_test_send
+
+    webhook, _secret = make_endpoint(team)
+    delivery = webhook_test_send(account=team.account, actor=team.owner, endpoint=webhook)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(status="succeeded", next_attempt_at=None)
     return {
+        "webhook_id": webhook.pk,
+        "delivery_id": delivery.pk,
         "project_id": project.pk,
         "key_id": key.api_key.pk,
         "member_id": member.pk,
