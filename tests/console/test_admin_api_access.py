@@ -46,8 +46,8 @@ BODIES = {
     "roll_key": {"overlap": "1h"},
     "change_role": {"role": "admin"},
     "create_invite": {"email": "matrix@example.com"},
-    "create_alert": {"threshold": "10"},
-    "update_alert": {"threshold": "20"},
+    "create_alert": {"thresholds": ["10"]},
+    "update_alert": {"thresholds": ["20"]},
 }
 QUERIES = {
     "usage": {"start": "2026-01-01T00:00:00Z", "end": "2026-01-02T00:00:00Z"},
@@ -90,7 +90,7 @@ def world(team):
         account=team.account, actor=team.owner, email="invited@acme.test", role="reader"
     )
     alert = spend_alert_create(
-        account=team.account, actor=team.owner, scope="account", threshold_micros=10**6
+        account=team.account, actor=team.owner, scope="account", thresholds=[10**6]
     )
     invoice = Invoice.objects.create(
         account=team.account, month="2026-01-01", total_micros=0, total_cents=0
