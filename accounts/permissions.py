@@ -31,6 +31,7 @@ class Action(models.TextChoices):
     MANAGE_API_KEYS = "manage_api_keys", "Create or delete API keys"
     MANAGE_ALERTS = "manage_alerts", "Create, edit or delete spend alerts"
     MANAGE_BILLING = "manage_billing", "View or edit billing, autopay, invoices"
+    MANAGE_SPEND_LIMITS = "manage_spend_limits", "Set or clear spend limits"
     MANAGE_SETTINGS = "manage_settings", "Edit account settings (name, required MFA)"
     VIEW_AUDIT = "view_audit", "View the audit log"
     REQUEST_TRANSFER = "request_transfer", "Request an ownership transfer"
@@ -45,6 +46,7 @@ _MANAGE = {
     Action.MANAGE_API_KEYS,
     Action.MANAGE_ALERTS,
     Action.MANAGE_BILLING,
+    Action.MANAGE_SPEND_LIMITS,
     Action.MANAGE_SETTINGS,
     Action.VIEW_AUDIT,
 }

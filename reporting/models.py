@@ -11,6 +11,7 @@ from reporting.billing.models import (
     InvoiceLine,
     LedgerEntry,
 )
+from reporting.limits.models import SpendLimit, SpendLimitNotice, SpendReservation
 from reporting.usage.models import (
     AggregationState,
     PendingUsage,
@@ -31,6 +32,9 @@ __all__ = [
     "PendingUsage",
     "SpendAlert",
     "SpendAlertFiring",
+    "SpendLimit",
+    "SpendLimitNotice",
+    "SpendReservation",
     "StreamingSession",
     "UsageEvent",
     "UsageEventKey",

@@ -25,6 +25,7 @@ from transcripts.errors import (
     InvalidRequest,
     NotCompleted,
     NotFound,
+    OverSpendLimit,
     TooLarge,
     TranscriptError,
     UploadInaccessible,
@@ -51,6 +52,7 @@ STATUS_OF = {
     UploadInaccessible: 403,
     NotFound: 404,
     TooLarge: 413,
+    OverSpendLimit: 429,
 }
 
 

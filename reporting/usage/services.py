@@ -34,7 +34,8 @@ from reporting.usage.models import (
     UsageRollupDaily,
 )
 from reporting.usage.retention import raw_events_since
-from reporting.usage.values import NewUsageEvent, RecordResult, UsageBatchError
+from reporting.usage.signals import usage_recorded
+from reporting.usage.values import NewUsageEvent, RecordResult, Settlement, UsageBatchError
 
 # Streaming sessions open longer than this are closed and billed this much (U3).
 STREAMING_MAX_SECONDS = 3 * 3600
@@ -61,6 +62,7 @@ _INSERT_FIELDS = [
     "idempotency_key",
     "metadata",
 ]
+_PENDING_FIELDS = "event_id, occurred_at, account_id, project_id, api_key_id, cost_micros"
 _ROLLUP_KEY = "account_id, hour, project_id, api_key_id, product, model, unit"
 _DAILY_KEY = "account_id, day, project_id, api_key_id, product, model, unit"
 
@@ -192,9 +194,10 @@ WITH batch AS (
     INSERT INTO {_EVENT} (id, {", ".join(_INSERT_FIELDS)})
     SELECT id, {", ".join(f if f != "metadata" else "metadata::jsonb" for f in _INSERT_FIELDS)}
     FROM batch WHERE id IN (SELECT event_id FROM keys)
-    RETURNING id, idempotency_key, occurred_at
+    RETURNING id, idempotency_key, occurred_at, account_id, project_id, api_key_id, cost_micros
 ), queued AS (
-    INSERT INTO {_PENDING} (event_id, occurred_at) SELECT id, occurred_at FROM inserted
+    INSERT INTO {_PENDING} ({_PENDING_FIELDS})
+    SELECT id, occurred_at, account_id, project_id, api_key_id, cost_micros FROM inserted
 )
 SELECT id, idempotency_key FROM inserted
 """
@@ -257,7 +260,8 @@ def _insert_chunk(rows: list[list]) -> dict[str, int]:
         cursor.execute(
             f"INSERT INTO {_EVENT} ({', '.join(_INSERT_FIELDS)}) VALUES "
             + ", ".join([placeholders] * len(rows))
-            + " RETURNING id, idempotency_key, occurred_at",
+            + " RETURNING id, idempotency_key, occurred_at,"
+            " account_id, project_id, api_key_id, cost_micros",
             [
                 field.get_db_prep_save(value, connection)
                 for row in rows
@@ -267,14 +271,14 @@ def _insert_chunk(rows: list[list]) -> dict[str, int]:
         returned = cursor.fetchall()
         cursor.executemany(
             f"UPDATE {_KEY} SET event_id = %s WHERE idempotency_key = %s",
-            [(pk, key) for pk, key, _at in returned],
+            [(pk, key) for pk, key, *_rest in returned],
         )
         cursor.execute(
-            f"INSERT INTO {_PENDING} (event_id, occurred_at) VALUES "
-            + ", ".join(["(%s, %s)"] * len(returned)),
-            [value for pk, _key, at in returned for value in (pk, at)],
+            f"INSERT INTO {_PENDING} ({_PENDING_FIELDS}) VALUES "
+            + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(returned)),
+            [value for pk, _key, *rest in returned for value in (pk, *rest)],
         )
-        return {key: pk for pk, key, _at in returned}
+        return {key: pk for pk, key, *_rest in returned}
 
 
 def usage_events_record(*, events: list[NewUsageEvent], chunk_size: int = 1000) -> RecordResult:
@@ -309,13 +313,29 @@ def usage_events_record(*, events: list[NewUsageEvent], chunk_size: int = 1000) 
             continue
         seen.add(event.idempotency_key)
         unique_rows.append(row)
+    key_at = _INSERT_FIELDS.index("idempotency_key")
     with transaction.atomic():
         for start in range(0, len(unique_rows), chunk_size):
             chunk = unique_rows[start : start + chunk_size]
             inserted = _insert_chunk(chunk)
             for row in chunk:
-                key = row[_INSERT_FIELDS.index("idempotency_key")]
+                key = row[key_at]
                 (result.created if key in inserted else result.duplicates).append(key)
+        created = set(result.created)
+        settlements = [
+            Settlement(
+                index=index,
+                reservation_id=event.reservation_id,
+                idempotency_key=event.idempotency_key,
+                account_id=event.account_id,
+                cost_micros=row[_INSERT_FIELDS.index("cost_micros")],
+            )
+            for index, (event, row) in enumerate(zip(events, rows, strict=True))
+            if event.reservation_id is not None and event.idempotency_key in created
+        ]
+        if settlements:
+            # A replay settles nothing again: only the events inserted now are told.
+            usage_recorded.send(sender=UsageEvent, settlements=settlements)
     return result
 
 
@@ -331,6 +351,7 @@ def usage_event_record(
     idempotency_key,
     metadata=None,
     unit=None,
+    reservation_id=None,
 ) -> tuple[UsageEvent, bool]:
     """Record one usage event (cost computed now from reporting.pricing); a replayed idempotency key returns (existing, False)."""
     new = NewUsageEvent(
@@ -344,6 +365,7 @@ def usage_event_record(
         occurred_at=occurred_at,
         idempotency_key=idempotency_key,
         metadata=metadata,
+        reservation_id=reservation_id,
     )
     result = usage_events_record(events=[new])
     key = UsageEventKey.objects.get(pk=idempotency_key)
@@ -663,6 +685,7 @@ def _close(session: StreamingSession, *, closed_at, seconds: int, by_timeout: bo
                 occurred_at=closed_at,
                 idempotency_key=f"streaming:{session.pk}",
                 metadata={"opened_at": session.opened_at.isoformat()},
+                reservation_id=str(session.reservation_id) if session.reservation_id else None,
             )
         ]
     )

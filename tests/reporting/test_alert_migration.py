@@ -17,7 +17,7 @@ SEPT_20 = datetime(2026, 9, 20, 12, tzinfo=UTC)
 
 def test_existing_single_threshold_alerts_and_their_firings_survive_the_migration(team):
     executor = MigrationExecutor(connection)
-    before = [("reporting", "0007_usage_events_partitioned_by_month")]
+    before = [("reporting", "0008_spend_limits_and_reservations")]
     after = executor.loader.graph.leaf_nodes("reporting")
     executor.migrate(before)
     old_apps = executor.loader.project_state(before).apps

@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0010_audit_admin_key_actions'),
-        ('reporting', '0007_usage_events_partitioned_by_month'),
+        ('reporting', '0008_spend_limits_and_reservations'),
     ]
 
     operations = [
