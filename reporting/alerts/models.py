@@ -51,6 +51,9 @@ class SpendAlert(models.Model):
 
     objects = TenantQuerySet.as_manager()
 
+    # Set by the Alerts page's selector: the spend limit its percents are shares of.
+    limit_micros: int | None = None
+
     class Meta:
         ordering = ["id"]
         constraints = [

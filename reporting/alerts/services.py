@@ -14,7 +14,7 @@ from itertools import pairwise
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, Q, Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from accounts.actors import user_or_none
@@ -330,10 +330,10 @@ def _spend_of(alert: SpendAlert, spends: dict) -> int:
     return sum(parts.values())
 
 
-def _label(alert: SpendAlert, value: int, micros: int) -> str:
-    if alert.basis == SpendAlert.Basis.LIMIT_PERCENT:
-        return f"{value} % of its ${dollars(micros)} spend limit"
-    return f"${dollars(micros)}"
+def _label(alert: SpendAlert, value: int, micros: int, limit_micros: int | None) -> str:
+    if alert.basis == SpendAlert.Basis.LIMIT_PERCENT and limit_micros is not None:
+        return f"{value} % of its ${grouped(dollars(limit_micros))} spend limit"
+    return f"${grouped(dollars(micros))}"
 
 
 def resolved_thresholds(alert: SpendAlert, limit_micros: int | None) -> list[tuple[int, int]]:
@@ -425,7 +425,7 @@ def _fire(alert: SpendAlert, *, period, spend_micros: int, limit_micros: int | N
         )
         # Several thresholds crossed at once make one message, about the highest.
         value, micros = due[-1]
-        threshold = _label(alert, value, micros)
+        threshold = _label(alert, value, micros, limit_micros)
         spent = dollars(spend_micros)
         if spend_micros >= micros:
             headline = f"{alert.scope_label} has spent ${spent} this month, over {threshold}"
@@ -464,13 +464,13 @@ def spend_alerts_check(*, now=None) -> int:
     now = now or timezone.now()
     period = month_of(now)
     start, end = month_bounds(period)
-    alerts = list(SpendAlert.objects.prefetch_related(_firings_in(period)))
+    fired_keys = _fired_this_month(period)
+
+    def quiet(alert: SpendAlert, value: int) -> bool:
+        return threshold_key(alert.basis, value) not in fired_keys[(alert.pk, alert.generation)]
+
     # Only alerts with a threshold still quiet this month cost anything to check.
-    alerts = [
-        a
-        for a in alerts
-        if any(threshold_key(a.basis, v) not in _fired_keys(a) for v in a.thresholds)
-    ]
+    alerts = [a for a in SpendAlert.objects.all() if any(quiet(a, v) for v in a.thresholds)]
     if not alerts:
         return 0
     spends = _month_spends(alerts, start=start, until=min(now, end))
@@ -479,9 +479,8 @@ def spend_alerts_check(*, now=None) -> int:
     for alert in alerts:
         spend = _spend_of(alert, spends)
         limit_micros = limits.get(alert.pk)
-        fired_keys = _fired_keys(alert)
         if any(
-            threshold_key(alert.basis, value) not in fired_keys
+            quiet(alert, value)
             and alert_is_due(kind=alert.kind, threshold_micros=micros, spend_micros=spend, now=now)
             for value, micros in resolved_thresholds(alert, limit_micros)
         ):
@@ -491,18 +490,17 @@ def spend_alerts_check(*, now=None) -> int:
     return fired
 
 
-def _firings_in(period) -> Prefetch:
-    return Prefetch(
-        "firings",
-        queryset=SpendAlertFiring.objects.filter(period=period).exclude(
-            threshold__startswith=LIMIT_KEY_PREFIX
-        ),
-        to_attr="fired_now",
+def _fired_this_month(period) -> defaultdict[tuple[int, int], set[str]]:
+    """{(alert id, generation): threshold keys} of the month's threshold firings."""
+    fired: defaultdict[tuple[int, int], set[str]] = defaultdict(set)
+    rows = (
+        SpendAlertFiring.objects.filter(period=period)
+        .exclude(threshold__startswith=LIMIT_KEY_PREFIX)
+        .values_list("alert_id", "generation", "threshold")
     )
-
-
-def _fired_keys(alert: SpendAlert) -> set[str]:
-    return {f.threshold for f in alert.fired_now if f.generation == alert.generation}
+    for alert_id, generation, key in rows:
+        fired[(alert_id, generation)].add(key)
+    return fired
 
 
 def scope_limits(alerts) -> dict[int, int]:

@@ -66,9 +66,7 @@ def secret(team):
     # Something to find: ids 1.. of a few kinds exist in the account.
     project = Project.objects.create(account=team.account, name="Fuzzed")
     invitation_create(account=team.account, actor=team.owner, email="f@acme.test", role="reader")
-    spend_alert_create(
-        account=team.account, actor=team.owner, scope="account", thresholds=[10**6]
-    )
+    spend_alert_create(account=team.account, actor=team.owner, scope="account", thresholds=[10**6])
     assert project.pk
     return issue_admin_key(team.account, team.owner, role="admin", name="Fuzzer")
 

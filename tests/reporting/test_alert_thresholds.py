@@ -5,11 +5,14 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.urls import reverse
 
 from reporting.alerts import services as alerts
 from reporting.alerts.models import SpendAlertFiring
 from reporting.limits.models import SpendLimit
+from reporting.limits.services import spend_limit_note_refusal, spend_limit_set, spend_reserve
+from reporting.limits.values import SpendLimitReached
 from reporting.signals import spend_alert_fired, spend_limit_reached
 from tests.reporting.test_alerts import DOLLAR, spend
 
@@ -153,6 +156,36 @@ def test_a_limit_refusing_a_request_fires_the_alerts_covering_it_once_a_month(
         mail.outbox[0].subject
     )
     assert {e["kind"] for e in fired_events} == {"limit_reached"}
-    # Its thresholds are still armed: "limit reached" is a firing of its own.
+    # Their thresholds are still armed: "limit reached" is a firing of its own.
     spend(team.account, 2, "a", project=production)
-    assert check(django_capture_on_commit_callbacks) == 1
+    assert check(django_capture_on_commit_callbacks) == 2
+    assert set(
+        SpendAlertFiring.objects.exclude(threshold__startswith="limit:").values_list(
+            "alert", flat=True
+        )
+    ) == {on_production.pk, quiet.pk}
+
+
+def test_a_real_refusal_fires_the_limit_reached_alert_once(
+    team, django_capture_on_commit_callbacks
+):
+    alert = create(team, thresholds=[1000 * DOLLAR], on_limit_reached=True)
+    spend_limit_set(account=team.account, actor=team.owner, amount_micros=5 * DOLLAR)
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            try:
+                with transaction.atomic():
+                    spend_reserve(
+                        account_id=team.account.pk,
+                        project_id=None,
+                        api_key_id=None,
+                        amount_micros=6 * DOLLAR,
+                        kind="authorization",
+                    )
+            except SpendLimitReached as refused:
+                spend_limit_note_refusal(refused)
+    assert SpendAlertFiring.objects.get().alert == alert
+    assert [m.subject for m in mail.outbox] == [
+        "[Speech console] Spend alert for Acme: "
+        "The monthly spend limit of $5.00 for account Acme is reached"
+    ]

@@ -254,9 +254,7 @@ def test_recipients_are_only_current_members(team, django_capture_on_commit_call
 def test_an_alert_whose_chosen_members_all_left_emails_nobody(team, clients):
     from members.services import membership_remove
 
-    create(
-        team, all_managers=False, recipients=[membership(team, "reader")], thresholds=[DOLLAR]
-    )
+    create(team, all_managers=False, recipients=[membership(team, "reader")], thresholds=[DOLLAR])
     membership_remove(account=team.account, actor=team.owner, membership=membership(team, "reader"))
     spend(team.account, 2, "x")
     alerts.spend_alerts_check(now=datetime(2026, 9, 12, tzinfo=UTC))
