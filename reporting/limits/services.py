@@ -169,6 +169,7 @@ def spend_reserve(
     kind: str,
     reference: str | None = None,
     refuse_reached_only: bool = False,
+    hold_without_limit: bool = False,
     now=None,
 ) -> SpendReservation | None:
     """Hold `amount_micros` against every live limit covering the work, or raise SpendLimitReached.
@@ -177,7 +178,8 @@ def spend_reserve(
     locked until it ends. Refused when the month to date plus the amount would
     pass a limit (with `refuse_reached_only`: only once the month to date has
     reached it, for work whose cost is known only at its end). None when no
-    limit covers the work. `amount_micros` may be a function: it is then
+    limit covers the work (unless `hold_without_limit`: producers get a
+    reservation whatever). `amount_micros` may be a function: it is then
     worked out only when a limit covers the work.
     """
     if not transaction.get_connection().in_atomic_block:
@@ -187,13 +189,15 @@ def spend_reserve(
         .select_related("account", "project", "api_key")
         .select_for_update(of=("self",))
     )
-    if not limits:
+    if not limits and not hold_without_limit:
         return None
     if callable(amount_micros):
         amount_micros = amount_micros()
     now = now or timezone.now()
-    spends = month_spend(
-        account_id=account_id, project_id=project_id, api_key_id=api_key_id, now=now
+    spends = (
+        month_spend(account_id=account_id, project_id=project_id, api_key_id=api_key_id, now=now)
+        if limits
+        else {}
     )
     for limit in limits:
         used = spends[limit.scope].total
