@@ -92,6 +92,15 @@ class SpendLimit(models.Model):
         return f"account {self.account.name}"
 
     @property
+    def target_value(self) -> str:
+        """How the limit forms name its target: "account", "project:<id>", "key:<id>"."""
+        if self.scope == self.Scope.API_KEY:
+            return f"key:{self.api_key_id}"
+        if self.scope == self.Scope.PROJECT:
+            return f"project:{self.project_id}"
+        return "account"
+
+    @property
     def target_id(self) -> int:
         if self.scope == self.Scope.API_KEY:
             return self.api_key_id or 0

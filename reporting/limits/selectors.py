@@ -152,3 +152,11 @@ def limits_with_spend(*, account, now=None) -> list[LimitFigures]:
             spend = account_spend
         figures.append(LimitFigures(limit=limit, spend=spend))
     return figures
+
+
+def account_limit_figures(account, *, now=None) -> LimitFigures | None:
+    """The account's own limit with its month to date (the Billing page), or None."""
+    limit = live_limit(account=account)
+    if limit is None:
+        return None
+    return LimitFigures(limit=limit, spend=spend_of(limit, now=now))
