@@ -10,5 +10,5 @@ class ReportingConfig(AppConfig):
         from reporting.usage.signals import usage_recorded
 
         usage_recorded.connect(
-            receivers.reservations_settle, dispatch_uid="reporting.limits.reservations_settle"
+            receivers.usage_recorded, dispatch_uid="reporting.limits.usage_recorded"
         )

@@ -45,6 +45,20 @@ SELECT kind, {_TARGET_SUMS.format(cost="amount_micros")}
 FROM {_RESERVATION} WHERE account_id = %s AND status = '{_OPEN}'
 GROUP BY kind
 """
+# Only the open reservations (the check: recorded usage is in the limits' counters).
+_RESERVED_SQL = f"""
+SELECT kind, {_TARGET_SUMS.format(cost="amount_micros")}
+FROM {_RESERVATION} WHERE account_id = %s AND status = '{_OPEN}'
+GROUP BY kind
+"""
+# Only the recorded usage (a limit's counter, started over).
+_SPENT_SQL = f"""
+SELECT 'spent', {_TARGET_SUMS.format(cost="cost_micros")}
+FROM {_DAILY} WHERE account_id = %s AND day >= %s AND day < %s
+UNION ALL
+SELECT 'spent', {_TARGET_SUMS.format(cost="cost_micros")}
+FROM {_PENDING} WHERE account_id = %s AND occurred_at >= %s AND occurred_at < %s
+"""
 # The same, for every project and key of the account (the limits page).
 _GROUPED_SQL = f"""
 SELECT 'spent', COALESCE(project_id, 0), COALESCE(api_key_id, 0), SUM(cost_micros)
@@ -84,14 +98,27 @@ def live_limit(*, account, project=None, api_key=None) -> SpendLimit | None:
 
 
 def month_spend(
-    *, account_id: int, project_id: int | None = None, api_key_id: int | None = None, now=None
+    *,
+    account_id: int,
+    project_id: int | None = None,
+    api_key_id: int | None = None,
+    now=None,
+    parts: str = "all",
 ) -> dict[str, MonthSpend]:
-    """Month to date of the account, its project and its key, keyed by SpendLimit.Scope, now."""
+    """Month to date of the account, its project and its key, keyed by SpendLimit.Scope, now.
+
+    `parts`: "all", or only "spent" (recorded usage) or "reserved" (open reservations).
+    """
     start, end = month_range(now)
     target = [project_id or 0, api_key_id or 0]
     ranged: list[Any] = [*target, account_id, start, end]
+    sql, params = {
+        "all": (_TARGETS_SQL, [*ranged, *ranged, *target, account_id]),
+        "spent": (_SPENT_SQL, [*ranged, *ranged]),
+        "reserved": (_RESERVED_SQL, [*target, account_id]),
+    }[parts]
     with connection.cursor() as cursor:
-        cursor.execute(_TARGETS_SQL, [*ranged, *ranged, *target, account_id])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     spends = {scope: MonthSpend() for scope in SpendLimit.Scope.values}
     for kind, *sums in rows:
