@@ -55,6 +55,9 @@ class TargetForm(forms.Form):
         widget=forms.HiddenInput,
     )
 
+    # Its fields' ids stay apart from another form's on the same page (the Billing page's autopay).
+    prefix = "limit"
+
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
         self.account = account

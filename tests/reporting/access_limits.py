@@ -6,9 +6,11 @@ ROWS = {
     "reporting:limits": members_only(),
     # Each persona acts in their own account (the outsider too): a redirect with a message.
     "reporting:limit_set": managers_only(
-        REDIRECT, method="post", data=lambda world: {"target": "account", "amount": "25"}
+        REDIRECT,
+        method="post",
+        data=lambda world: {"limit-target": "account", "limit-amount": "25"},
     ),
     "reporting:limit_clear": managers_only(
-        REDIRECT, method="post", data=lambda world: {"target": "account"}
+        REDIRECT, method="post", data=lambda world: {"limit-target": "account"}
     ),
 }

@@ -170,19 +170,20 @@ def test_owner_sets_changes_and_clears_limits_from_the_pages(usage_world, team, 
     owner = clients["owner"]
     response = owner.post(
         "/reporting/limits/set/",
-        {"target": f"project:{world.production.pk}", "amount": "50"},
+        {"limit-target": f"project:{world.production.pk}", "limit-amount": "50"},
         follow=True,
     )
     assert "The monthly spend limit for project Production is $50.00." in response.content.decode()
     response = owner.post(
-        "/reporting/limits/set/", {"target": "account", "amount": "1234.5", "back": "billing"}
+        "/reporting/limits/set/",
+        {"limit-target": "account", "limit-amount": "1234.5", "limit-back": "billing"},
     )
     assert response.url == "/reporting/billing/"
     billing = owner.get("/reporting/billing/").content.decode()
     assert 'id="account-limit-amount">$1,234.50<' in billing
     page = owner.get("/reporting/limits/").content.decode()
     assert "Project Production" in page and 'id="limit-form"' in page
-    owner.post("/reporting/limits/clear/", {"target": "account", "back": "billing"})
+    owner.post("/reporting/limits/clear/", {"limit-target": "account", "limit-back": "billing"})
     assert selectors.live_limit(account=team.account) is None
     assert selectors.live_limit(account=team.account, project=world.production) is not None
 
@@ -200,7 +201,7 @@ def test_readers_see_limits_and_spend_without_forms(usage_world, team, clients, 
     assert 'id="limit-form"' not in page
     assert (
         clients["reader"]
-        .post("/reporting/limits/set/", {"target": "account", "amount": "5"})
+        .post("/reporting/limits/set/", {"limit-target": "account", "limit-amount": "5"})
         .status_code
         == 403
     )
@@ -209,14 +210,20 @@ def test_readers_see_limits_and_spend_without_forms(usage_world, team, clients, 
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"target": "account", "amount": "-5"}, "between $0.01 and $10000000.00"),
-        ({"target": "account", "amount": "0"}, "between $0.01 and $10000000.00"),
-        ({"target": "account", "amount": "10000000.01"}, "between $0.01 and $10000000.00"),
-        ({"target": "account", "amount": "lots"}, "Enter an amount in dollars"),
-        ({"target": "account", "amount": ""}, "Enter an amount in dollars"),
-        ({"target": "account", "amount": "1.005"}, "at most two decimals"),
-        ({"target": "project:999999", "amount": "5"}, "Choose the account, one of its projects"),
-        ({"amount": "5"}, "Choose the account, a project or an API key"),
+        ({"limit-target": "account", "limit-amount": "-5"}, "between $0.01 and $10000000.00"),
+        ({"limit-target": "account", "limit-amount": "0"}, "between $0.01 and $10000000.00"),
+        (
+            {"limit-target": "account", "limit-amount": "10000000.01"},
+            "between $0.01 and $10000000.00",
+        ),
+        ({"limit-target": "account", "limit-amount": "lots"}, "Enter an amount in dollars"),
+        ({"limit-target": "account", "limit-amount": ""}, "Enter an amount in dollars"),
+        ({"limit-target": "account", "limit-amount": "1.005"}, "at most two decimals"),
+        (
+            {"limit-target": "project:999999", "limit-amount": "5"},
+            "Choose the account, one of its projects",
+        ),
+        ({"limit-amount": "5"}, "Choose the account, a project or an API key"),
     ],
 )
 def test_bad_input_on_the_page_is_a_message_and_changes_nothing(team, clients, data, message):
@@ -229,7 +236,7 @@ def test_bad_input_on_the_page_is_a_message_and_changes_nothing(team, clients, d
 def test_another_accounts_project_is_not_a_target(usage_world, clients):
     response = clients["owner"].post(
         "/reporting/limits/set/",
-        {"target": f"project:{usage_world.other_project.pk}", "amount": "5"},
+        {"limit-target": f"project:{usage_world.other_project.pk}", "limit-amount": "5"},
         follow=True,
     )
     assert "Choose the account, one of its projects" in response.content.decode()
