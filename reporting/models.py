@@ -11,6 +11,7 @@ from reporting.billing.models import (
     InvoiceLine,
     LedgerEntry,
 )
+from reporting.limits import receivers
 from reporting.limits.models import SpendLimit, SpendLimitNotice, SpendReservation
 from reporting.usage.models import (
     AggregationState,
@@ -21,6 +22,12 @@ from reporting.usage.models import (
     UsageRollup,
     UsageRollupDaily,
 )
+from reporting.usage.signals import usage_recorded
+
+# Spend limits keep their counters and settle reservations in the transaction
+# that records usage. Connected here, once the models are loaded (reporting/
+# imports nothing inside a function, AppConfig.ready included).
+usage_recorded.connect(receivers.usage_recorded, dispatch_uid="reporting.limits.usage_recorded")
 
 __all__ = [
     "AggregationState",

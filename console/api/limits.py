@@ -13,7 +13,7 @@ from console.api.statuses import errors
 from projects.models import Project
 from reporting.amounts import dollars, to_micros
 from reporting.limits import selectors, services
-from reporting.limits.values import LimitFigures
+from reporting.limits.selectors import LimitFigures
 
 router = Router(tags=["spend limits"])
 

@@ -10,6 +10,7 @@ event's account, project, key and cost), plus the open reservations.
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from reporting.limits.models import SpendLimit, SpendReservation
-from reporting.limits.values import LimitFigures, MonthSpend
+from reporting.limits.values import MonthSpend
 from reporting.usage.models import PendingUsage, UsageRollupDaily
 from reporting.usage.values import period_range
 
@@ -70,6 +71,22 @@ UNION ALL
 SELECT kind, COALESCE(project_id, 0), COALESCE(api_key_id, 0), SUM(amount_micros)
 FROM {_RESERVATION} WHERE account_id = %s AND status = '{_OPEN}' GROUP BY 1, 2, 3
 """
+
+
+@dataclass
+class LimitFigures:
+    """A limit with its month to date (for pages and the admin API)."""
+
+    limit: SpendLimit
+    spend: MonthSpend
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit.amount_micros - self.spend.total)
+
+    @property
+    def reached(self) -> bool:
+        return self.spend.total >= self.limit.amount_micros
 
 
 def month_range(now: datetime | None = None) -> tuple[datetime, datetime]:
@@ -147,6 +164,9 @@ def limits_with_spend(*, account, now=None) -> list[LimitFigures]:
     """Every live limit of the account with its month to date: account first, then projects and keys."""
     limits = list(
         SpendLimit.objects.for_account(account)
+        # A deleted project's or key's limit covers nothing any more.
+        .exclude(project__deleted_at__isnull=False)
+        .exclude(api_key__deleted_at__isnull=False)
         .select_related("account", "project", "api_key")
         .order_by("scope", "pk")
     )

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 from accounts.errors import ServiceError
 from reporting.amounts import MICROS_PER_DOLLAR, dollars, grouped
-from reporting.limits.models import SpendLimit
 
 # Bounds of a limit people may set: a cent up to ten million dollars a month.
 MIN_LIMIT = MICROS_PER_DOLLAR // 100
@@ -23,22 +22,6 @@ class MonthSpend:
     @property
     def total(self) -> int:
         return self.spent + self.reserved
-
-
-@dataclass
-class LimitFigures:
-    """A limit with its month to date (for pages and the admin API)."""
-
-    limit: SpendLimit
-    spend: MonthSpend
-
-    @property
-    def remaining(self) -> int:
-        return max(0, self.limit.amount_micros - self.spend.total)
-
-    @property
-    def reached(self) -> bool:
-        return self.spend.total >= self.limit.amount_micros
 
 
 class SpendLimitReached(ServiceError):
