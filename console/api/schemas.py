@@ -317,3 +317,32 @@ class InvoiceDetail(InvoiceOut):
 
 class InvoicePage(Page):
     data: list[InvoiceOut]
+
+
+# Spend limits ------------------------------------------------------------------
+
+LimitAmount = Annotated[
+    Decimal,
+    Field(ge=Decimal("0.01"), le=Decimal("10000000"), decimal_places=2, max_digits=10),
+]
+
+
+class SpendLimitIn(Schema):
+    amount: LimitAmount = Field(description="Monthly limit in USD, two decimals.")
+
+
+class SpendLimitOut(Schema):
+    id: int
+    scope: Literal["account", "project", "api_key"]
+    project_id: int | None
+    api_key_id: int | None
+    target: str = Field(description='How refusals name it: "project Production".')
+    amount: str = Field(description="Monthly limit in USD, two decimals.")
+    spent: str = Field(description="Usage recorded this calendar month (UTC), in USD.")
+    reserved: str = Field(description="Held by work in progress, in USD.")
+    remaining: str
+    updated_at: datetime
+
+
+class SpendLimitList(Schema):
+    data: list[SpendLimitOut]

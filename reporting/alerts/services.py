@@ -14,7 +14,7 @@ from itertools import pairwise
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.actors import user_or_none
@@ -25,6 +25,7 @@ from accounts.permissions import Action, can
 from accounts.services import ensure_can, locked_account
 from reporting import pricing
 from reporting.alerts.models import SpendAlert, SpendAlertFiring, threshold_key, threshold_label
+from reporting.alerts.selectors import scope_limits
 from reporting.alerts.values import (
     MAX_ALERTS_PER_ACCOUNT,
     MAX_PERCENT,
@@ -501,33 +502,6 @@ def _fired_this_month(period) -> defaultdict[tuple[int, int], set[str]]:
     for alert_id, generation, key in rows:
         fired[(alert_id, generation)].add(key)
     return fired
-
-
-def scope_limits(alerts) -> dict[int, int]:
-    """{alert id: micro-dollars} of the live spend limit on what each percent alert watches."""
-    watching = [a for a in alerts if a.basis == SpendAlert.Basis.LIMIT_PERCENT]
-    if not watching:
-        return {}
-    limits = SpendLimit.objects.live().filter(
-        Q(scope=SpendLimit.Scope.ACCOUNT, account_id__in={a.account_id for a in watching})
-        | Q(scope=SpendLimit.Scope.PROJECT, project_id__in={a.project_id for a in watching})
-    )
-    on_account = {}
-    on_project = {}
-    for limit in limits:
-        if limit.scope == SpendLimit.Scope.ACCOUNT:
-            on_account[limit.account_id] = limit.amount_micros
-        else:
-            on_project[limit.project_id] = limit.amount_micros
-    found = {}
-    for alert in watching:
-        if alert.scope == SpendAlert.Scope.PROJECT:
-            amount = on_project.get(alert.project_id)
-        else:
-            amount = on_account.get(alert.account_id)
-        if amount is not None:
-            found[alert.pk] = amount
-    return found
 
 
 # A spend limit refusing a request ---------------------------------------------

@@ -36,6 +36,11 @@ class SpendLimit(models.Model):
         "apikeys.ApiKey", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     amount_micros = models.BigIntegerField()
+    # The usage recorded in `month` (its first day) that this limit covers, folded or
+    # not: kept in the transaction that records each event (reporting.limits.receivers),
+    # so a request's check reads one locked row rather than summing the month.
+    month = models.DateField(null=True, blank=True)
+    spent_micros = models.BigIntegerField(default=0)
     created_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -92,6 +97,15 @@ class SpendLimit(models.Model):
         return f"account {self.account.name}"
 
     @property
+    def target_value(self) -> str:
+        """How the limit forms name its target: "account", "project:<id>", "key:<id>"."""
+        if self.scope == self.Scope.API_KEY:
+            return f"key:{self.api_key_id}"
+        if self.scope == self.Scope.PROJECT:
+            return f"project:{self.project_id}"
+        return "account"
+
+    @property
     def target_id(self) -> int:
         if self.scope == self.Scope.API_KEY:
             return self.api_key_id or 0
@@ -125,7 +139,15 @@ class SpendReservation(models.Model):
 
     # Producers name it in the events that settle it: unguessable, like other public ids.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
+    # No constraints in the database: inserting one then takes no lock on the
+    # account's row, which the check makes while it holds the limits' rows
+    # (a limit's change takes the account's row, then the limit's: a lock on
+    # the account here would wait for it, and it for us). Rows of a deleted
+    # account go with it all the same (Django's cascade); projects and keys are
+    # soft-deleted.
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     project = models.ForeignKey(
         "projects.Project",
         null=True,
@@ -133,6 +155,7 @@ class SpendReservation(models.Model):
         on_delete=models.DO_NOTHING,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     api_key = models.ForeignKey(
         "apikeys.ApiKey",
@@ -141,6 +164,7 @@ class SpendReservation(models.Model):
         on_delete=models.DO_NOTHING,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     # What it is for ("transcript:<id>", "streaming:<id>"): the usage event's idempotency key.

@@ -1,14 +1,87 @@
+# SQL here is built from our own table names only; values are always parameters.
+# ruff: noqa: S608
 """What spend limits do when usage is recorded (connected in ReportingConfig.ready)."""
 
 import uuid
+from datetime import date
 
+from django.db import connection
+from django.db.models import F, Q
 from django.utils import timezone
 
-from reporting.limits.models import SpendReservation
-from reporting.usage.values import Settlement, UsageBatchError
+from accounts.models import Account
+from reporting.limits.models import SpendLimit, SpendReservation
+from reporting.usage.values import MonthTotal, Settlement, UsageBatchError
+
+_ACCOUNT = Account._meta.db_table
 
 
-def reservations_settle(sender, *, settlements: list[Settlement], **kwargs) -> None:
+def usage_recorded(sender, *, totals: list[MonthTotal], settlements: list[Settlement], **kwargs):
+    counters_add(totals)
+    if settlements:
+        reservations_settle(settlements)
+
+
+def counters_add(totals: list[MonthTotal]) -> None:
+    """Add new usage to the month's counter of every live limit covering it.
+
+    First a KEY SHARE lock on the events' accounts (the foreign key's check
+    takes it too), held to the end: a limit is created under the account's
+    FOR UPDATE lock, which waits for this transaction, so the sum it starts
+    from includes these events; a limit created before this lock is seen by
+    the statements that follow it. Then the covering limits are locked in id
+    order (as the checks lock them) and added to.
+    """
+    account_ids = sorted({total.account_id for total in totals})
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {_ACCOUNT} WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE",
+                [account_ids],
+            )
+    covering = Q(scope=SpendLimit.Scope.ACCOUNT)
+    covering |= Q(
+        scope=SpendLimit.Scope.PROJECT, project_id__in={t.project_id for t in totals} - {None}
+    )
+    covering |= Q(
+        scope=SpendLimit.Scope.API_KEY, api_key_id__in={t.api_key_id for t in totals} - {None}
+    )
+    limits = list(
+        SpendLimit.objects.live()
+        .filter(covering, account_id__in=account_ids)
+        .order_by("pk")
+        .select_for_update()
+    )
+    for limit in limits:
+        covered = [
+            total
+            for total in totals
+            if total.account_id == limit.account_id
+            and (
+                limit.scope == SpendLimit.Scope.ACCOUNT
+                or (
+                    limit.scope == SpendLimit.Scope.PROJECT and total.project_id == limit.project_id
+                )
+                or (
+                    limit.scope == SpendLimit.Scope.API_KEY and total.api_key_id == limit.api_key_id
+                )
+            )
+        ]
+        # The first usage of a later month starts the counter over: every event
+        # passes here under this lock, so none of that month came before it.
+        month = max([limit.month, *(total.month for total in covered)], key=_orderable)
+        added = sum(total.cost_micros for total in covered if total.month == month)
+        if month != limit.month:
+            SpendLimit.objects.filter(pk=limit.pk).update(month=month, spent_micros=added)
+        elif added:
+            SpendLimit.objects.filter(pk=limit.pk).update(spent_micros=F("spent_micros") + added)
+
+
+def _orderable(month):
+    return month or date.min
+
+
+def reservations_settle(settlements: list[Settlement]) -> None:
     """Settle the open reservations that new events name, in the events' transaction.
 
     A reservation that is not the event's account's refuses the batch; one

@@ -10,6 +10,7 @@ event's account, project, key and cost), plus the open reservations.
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from reporting.limits.models import SpendLimit, SpendReservation
-from reporting.limits.values import LimitFigures, MonthSpend
+from reporting.limits.values import MonthSpend
 from reporting.usage.models import PendingUsage, UsageRollupDaily
 from reporting.usage.values import period_range
 
@@ -45,6 +46,20 @@ SELECT kind, {_TARGET_SUMS.format(cost="amount_micros")}
 FROM {_RESERVATION} WHERE account_id = %s AND status = '{_OPEN}'
 GROUP BY kind
 """
+# Only the open reservations (the check: recorded usage is in the limits' counters).
+_RESERVED_SQL = f"""
+SELECT kind, {_TARGET_SUMS.format(cost="amount_micros")}
+FROM {_RESERVATION} WHERE account_id = %s AND status = '{_OPEN}'
+GROUP BY kind
+"""
+# Only the recorded usage (a limit's counter, started over).
+_SPENT_SQL = f"""
+SELECT 'spent', {_TARGET_SUMS.format(cost="cost_micros")}
+FROM {_DAILY} WHERE account_id = %s AND day >= %s AND day < %s
+UNION ALL
+SELECT 'spent', {_TARGET_SUMS.format(cost="cost_micros")}
+FROM {_PENDING} WHERE account_id = %s AND occurred_at >= %s AND occurred_at < %s
+"""
 # The same, for every project and key of the account (the limits page).
 _GROUPED_SQL = f"""
 SELECT 'spent', COALESCE(project_id, 0), COALESCE(api_key_id, 0), SUM(cost_micros)
@@ -56,6 +71,22 @@ UNION ALL
 SELECT kind, COALESCE(project_id, 0), COALESCE(api_key_id, 0), SUM(amount_micros)
 FROM {_RESERVATION} WHERE account_id = %s AND status = '{_OPEN}' GROUP BY 1, 2, 3
 """
+
+
+@dataclass
+class LimitFigures:
+    """A limit with its month to date (for pages and the admin API)."""
+
+    limit: SpendLimit
+    spend: MonthSpend
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit.amount_micros - self.spend.total)
+
+    @property
+    def reached(self) -> bool:
+        return self.spend.total >= self.limit.amount_micros
 
 
 def month_range(now: datetime | None = None) -> tuple[datetime, datetime]:
@@ -84,14 +115,27 @@ def live_limit(*, account, project=None, api_key=None) -> SpendLimit | None:
 
 
 def month_spend(
-    *, account_id: int, project_id: int | None = None, api_key_id: int | None = None, now=None
+    *,
+    account_id: int,
+    project_id: int | None = None,
+    api_key_id: int | None = None,
+    now=None,
+    parts: str = "all",
 ) -> dict[str, MonthSpend]:
-    """Month to date of the account, its project and its key, keyed by SpendLimit.Scope, now."""
+    """Month to date of the account, its project and its key, keyed by SpendLimit.Scope, now.
+
+    `parts`: "all", or only "spent" (recorded usage) or "reserved" (open reservations).
+    """
     start, end = month_range(now)
     target = [project_id or 0, api_key_id or 0]
     ranged: list[Any] = [*target, account_id, start, end]
+    sql, params = {
+        "all": (_TARGETS_SQL, [*ranged, *ranged, *target, account_id]),
+        "spent": (_SPENT_SQL, [*ranged, *ranged]),
+        "reserved": (_RESERVED_SQL, [*target, account_id]),
+    }[parts]
     with connection.cursor() as cursor:
-        cursor.execute(_TARGETS_SQL, [*ranged, *ranged, *target, account_id])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     spends = {scope: MonthSpend() for scope in SpendLimit.Scope.values}
     for kind, *sums in rows:
@@ -120,6 +164,9 @@ def limits_with_spend(*, account, now=None) -> list[LimitFigures]:
     """Every live limit of the account with its month to date: account first, then projects and keys."""
     limits = list(
         SpendLimit.objects.for_account(account)
+        # A deleted project's or key's limit covers nothing any more.
+        .exclude(project__deleted_at__isnull=False)
+        .exclude(api_key__deleted_at__isnull=False)
         .select_related("account", "project", "api_key")
         .order_by("scope", "pk")
     )
@@ -152,3 +199,11 @@ def limits_with_spend(*, account, now=None) -> list[LimitFigures]:
             spend = account_spend
         figures.append(LimitFigures(limit=limit, spend=spend))
     return figures
+
+
+def account_limit_figures(account, *, now=None) -> LimitFigures | None:
+    """The account's own limit with its month to date (the Billing page), or None."""
+    limit = live_limit(account=account)
+    if limit is None:
+        return None
+    return LimitFigures(limit=limit, spend=spend_of(limit, now=now))

@@ -94,6 +94,8 @@ def spend_limit_set(
             created_by=user_or_none(actor),
             **fields,
         )
+        now = timezone.now()
+        _start_counter(limit, month=month_range(now)[0].date(), now=now)
     else:
         before = limit.amount_micros
         if before == amount_micros:
@@ -160,6 +162,24 @@ def worst_case_micros(*, product: str, model: str, seconds: int, at: datetime | 
     )
 
 
+def _start_counter(limit: SpendLimit, *, month, now) -> None:
+    """A new limit's counter: the month's recorded usage (folded or not) of its target.
+
+    Under the account's row lock: transactions recording the account's usage
+    hold its KEY SHARE lock until they commit (receivers.counters_add), so the
+    sum includes every event committed before, and every later one adds itself.
+    """
+    limit.spent_micros = month_spend(
+        account_id=limit.account_id,
+        project_id=limit.project_id,
+        api_key_id=limit.api_key_id,
+        now=now,
+        parts="spent",
+    )[limit.scope].spent
+    limit.month = month
+    limit.save(update_fields=["spent_micros", "month"])
+
+
 def spend_reserve(
     *,
     account_id: int,
@@ -169,6 +189,7 @@ def spend_reserve(
     kind: str,
     reference: str | None = None,
     refuse_reached_only: bool = False,
+    hold_without_limit: bool = False,
     now=None,
 ) -> SpendReservation | None:
     """Hold `amount_micros` against every live limit covering the work, or raise SpendLimitReached.
@@ -177,33 +198,46 @@ def spend_reserve(
     locked until it ends. Refused when the month to date plus the amount would
     pass a limit (with `refuse_reached_only`: only once the month to date has
     reached it, for work whose cost is known only at its end). None when no
-    limit covers the work. `amount_micros` may be a function: it is then
+    limit covers the work (unless `hold_without_limit`: producers get a
+    reservation whatever). `amount_micros` may be a function: it is then
     worked out only when a limit covers the work.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("spend_reserve must run inside the transaction that starts the work.")
+    now = now or timezone.now()
+    month = month_range(now)[0].date()
+    # Locked in id order: requests under the same limits queue here, one by one,
+    # and each sees the reservations of those before it.
     limits = list(
-        covering_limits(account_id=account_id, project_id=project_id, api_key_id=api_key_id)
-        .select_related("account", "project", "api_key")
-        .select_for_update(of=("self",))
+        covering_limits(
+            account_id=account_id, project_id=project_id, api_key_id=api_key_id
+        ).select_for_update()
     )
-    if not limits:
+    if not limits and not hold_without_limit:
         return None
     if callable(amount_micros):
         amount_micros = amount_micros()
-    now = now or timezone.now()
-    spends = month_spend(
-        account_id=account_id, project_id=project_id, api_key_id=api_key_id, now=now
+    reserved = (
+        month_spend(
+            account_id=account_id,
+            project_id=project_id,
+            api_key_id=api_key_id,
+            parts="reserved",
+        )
+        if limits
+        else {}
     )
     for limit in limits:
-        used = spends[limit.scope].total
+        # A counter of an earlier month: nothing recorded under it this month yet.
+        spent = limit.spent_micros if limit.month == month else 0
+        used = spent + reserved[limit.scope].reserved
         over = (
             used >= limit.amount_micros
             if refuse_reached_only
             else (used + amount_micros > limit.amount_micros)
         )
         if over:
-            raise SpendLimitReached(limit, spent_micros=used, period=month_range(now)[0].date())
+            raise SpendLimitReached(limit, spent_micros=used, period=month)
     return SpendReservation.objects.create(
         account_id=account_id,
         project_id=project_id,

@@ -24,22 +24,6 @@ class MonthSpend:
         return self.spent + self.reserved
 
 
-@dataclass
-class LimitFigures:
-    """A limit with its month to date (for pages and the admin API)."""
-
-    limit: object
-    spend: MonthSpend
-
-    @property
-    def remaining(self) -> int:
-        return max(0, self.limit.amount_micros - self.spend.total)  # type: ignore[attr-defined]
-
-    @property
-    def reached(self) -> bool:
-        return self.spend.total >= self.limit.amount_micros  # type: ignore[attr-defined]
-
-
 class SpendLimitReached(ServiceError):
     """Work refused because it would take a limit's month past its amount; names the limit."""
 

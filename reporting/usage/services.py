@@ -13,7 +13,7 @@ rows are pending again).
 import json
 import math
 import time
-from datetime import timedelta
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -35,7 +35,13 @@ from reporting.usage.models import (
 )
 from reporting.usage.retention import raw_events_since
 from reporting.usage.signals import usage_recorded
-from reporting.usage.values import NewUsageEvent, RecordResult, Settlement, UsageBatchError
+from reporting.usage.values import (
+    MonthTotal,
+    NewUsageEvent,
+    RecordResult,
+    Settlement,
+    UsageBatchError,
+)
 
 # Streaming sessions open longer than this are closed and billed this much (U3).
 STREAMING_MAX_SECONDS = 3 * 3600
@@ -306,13 +312,15 @@ def usage_events_record(*, events: list[NewUsageEvent], chunk_size: int = 1000) 
     result = RecordResult()
     seen = set()
     unique_rows = []
-    for event, row in zip(events, rows, strict=True):
+    firsts: list[int] = []
+    for index, (event, row) in enumerate(zip(events, rows, strict=True)):
         # A key twice in one batch is the same event twice: the second is a replay.
         if event.idempotency_key in seen:
             result.duplicates.append(event.idempotency_key)
             continue
         seen.add(event.idempotency_key)
         unique_rows.append(row)
+        firsts.append(index)
     key_at = _INSERT_FIELDS.index("idempotency_key")
     with transaction.atomic():
         for start in range(0, len(unique_rows), chunk_size):
@@ -322,21 +330,55 @@ def usage_events_record(*, events: list[NewUsageEvent], chunk_size: int = 1000) 
                 key = row[key_at]
                 (result.created if key in inserted else result.duplicates).append(key)
         created = set(result.created)
-        settlements = [
-            Settlement(
-                index=index,
-                reservation_id=event.reservation_id,
-                idempotency_key=event.idempotency_key,
-                account_id=event.account_id,
-                cost_micros=row[_INSERT_FIELDS.index("cost_micros")],
-            )
-            for index, (event, row) in enumerate(zip(events, rows, strict=True))
-            if event.reservation_id is not None and event.idempotency_key in created
+        recorded = [
+            (index, events[index], rows[index])
+            for index in firsts
+            if events[index].idempotency_key in created
         ]
-        if settlements:
-            # A replay settles nothing again: only the events inserted now are told.
-            usage_recorded.send(sender=UsageEvent, settlements=settlements)
+        if recorded:
+            # A replay tells nothing again: only the events inserted now.
+            usage_recorded.send(
+                sender=UsageEvent,
+                totals=_month_totals(row for _index, _event, row in recorded),
+                settlements=[
+                    Settlement(
+                        index=index,
+                        reservation_id=event.reservation_id,
+                        idempotency_key=event.idempotency_key,
+                        account_id=event.account_id,
+                        cost_micros=row[_COST_AT],
+                    )
+                    for index, event, row in recorded
+                    if event.reservation_id is not None
+                ],
+            )
     return result
+
+
+_COST_AT = _INSERT_FIELDS.index("cost_micros")
+_ACCOUNT_AT = _INSERT_FIELDS.index("account_id")
+_PROJECT_AT = _INSERT_FIELDS.index("project_id")
+_KEY_AT = _INSERT_FIELDS.index("api_key_id")
+_TIME_AT = _INSERT_FIELDS.index("occurred_at")
+
+
+def _month_totals(rows) -> list[MonthTotal]:
+    """The cost of new events per account, project, key and calendar month (UTC)."""
+    sums: dict[tuple[int, int | None, int | None, date], int] = {}
+    for row in rows:
+        at = row[_TIME_AT].astimezone(UTC)
+        key = (row[_ACCOUNT_AT], row[_PROJECT_AT], row[_KEY_AT], date(at.year, at.month, 1))
+        sums[key] = sums.get(key, 0) + row[_COST_AT]
+    return [
+        MonthTotal(
+            account_id=account_id,
+            project_id=project_id,
+            api_key_id=api_key_id,
+            month=month,
+            cost_micros=cost,
+        )
+        for (account_id, project_id, api_key_id, month), cost in sums.items()
+    ]
 
 
 def usage_event_record(

@@ -2,8 +2,10 @@
 
 from django.dispatch import Signal
 
-# Sent after a batch's new events are inserted, before the transaction commits,
-# with `settlements`: a list of `Settlement` (usage.values) for the new events
-# that name a reservation. A receiver that refuses one raises UsageBatchError:
-# the batch rolls back, nothing is recorded.
+# Sent after a batch's new events are inserted (none for replays), before the
+# transaction commits, with `totals`: a list of `MonthTotal` (usage.values),
+# the new events' cost per account, project, key and month; and `settlements`:
+# a list of `Settlement` for the new events that name a reservation. A
+# receiver that refuses a settlement raises UsageBatchError: the batch rolls
+# back, nothing is recorded.
 usage_recorded = Signal()

@@ -37,6 +37,17 @@ class Settlement:
     cost_micros: int
 
 
+@dataclass(frozen=True)
+class MonthTotal:
+    """The cost of the events just recorded for one account, project, key and month."""
+
+    account_id: int
+    project_id: int | None
+    api_key_id: int | None
+    month: date
+    cost_micros: int
+
+
 @dataclass
 class RecordResult:
     created: list = field(default_factory=list)  # idempotency keys inserted now

@@ -37,6 +37,13 @@ NEEDS = {
     "create_alert": "manage",
     "update_alert": "manage",
     "delete_alert": "manage",
+    "list_spend_limits": "view",
+    "set_account_spend_limit": "manage",
+    "clear_account_spend_limit": "manage",
+    "set_project_spend_limit": "manage",
+    "clear_project_spend_limit": "manage",
+    "set_key_spend_limit": "manage",
+    "clear_key_spend_limit": "manage",
 }
 BODIES = {
     "create_project": {"name": "Matrix"},
@@ -48,12 +55,15 @@ BODIES = {
     "create_invite": {"email": "matrix@example.com"},
     "create_alert": {"thresholds": ["10"]},
     "update_alert": {"thresholds": ["20"]},
+    "set_account_spend_limit": {"amount": "100"},
+    "set_project_spend_limit": {"amount": "50"},
+    "set_key_spend_limit": {"amount": "25.50"},
 }
 QUERIES = {
     "usage": {"start": "2026-01-01T00:00:00Z", "end": "2026-01-02T00:00:00Z"},
     "costs": {"start": "2026-01-01T00:00:00Z", "end": "2026-01-02T00:00:00Z"},
 }
-SUCCESS = {"get": 200, "post": 201, "patch": 200, "delete": 204}
+SUCCESS = {"get": 200, "post": 201, "put": 200, "patch": 200, "delete": 204}
 # Reads, and actions that make nothing new, answer 200.
 OK_NAMES = {"resend_invite"}
 CALLERS = ("admin", "reader", "other_account", "project_key", "expired", "none")

@@ -9,7 +9,7 @@ from reporting.limits import selectors, services
 from reporting.limits.models import SpendLimit, SpendLimitNotice, SpendReservation
 from reporting.limits.values import SpendLimitReached
 from reporting.signals import spend_limit_reached
-from reporting.usage.services import usage_aggregate
+from reporting.usage.services import streaming_session_open, usage_aggregate
 
 DOLLAR = 1_000_000
 HOUR_OF_BEST = 370_000  # one hour of "best" at $0.37
@@ -160,3 +160,101 @@ def test_reservations_count_until_released(usage_world, team):
     assert _reserve(world, DOLLAR // 2) is not None
     first.refresh_from_db()
     assert first.status == SpendReservation.Status.RELEASED
+
+
+# Pages -------------------------------------------------------------------------
+
+
+def test_owner_sets_changes_and_clears_limits_from_the_pages(usage_world, team, clients):
+    world = usage_world
+    owner = clients["owner"]
+    response = owner.post(
+        "/reporting/limits/set/",
+        {"limit-target": f"project:{world.production.pk}", "limit-amount": "50"},
+        follow=True,
+    )
+    assert "The monthly spend limit for project Production is $50.00." in response.content.decode()
+    response = owner.post(
+        "/reporting/limits/set/",
+        {"limit-target": "account", "limit-amount": "1234.5", "limit-back": "billing"},
+    )
+    assert response.url == "/reporting/billing/"
+    billing = owner.get("/reporting/billing/").content.decode()
+    assert 'id="account-limit-amount">$1,234.50<' in billing
+    page = owner.get("/reporting/limits/").content.decode()
+    assert "Project Production" in page and 'id="limit-form"' in page
+    owner.post("/reporting/limits/clear/", {"limit-target": "account", "limit-back": "billing"})
+    assert selectors.live_limit(account=team.account) is None
+    assert selectors.live_limit(account=team.account, project=world.production) is not None
+
+
+def test_readers_see_limits_and_spend_without_forms(usage_world, team, clients, record):
+    world = usage_world
+    services.spend_limit_set(
+        account=team.account, actor=team.owner, amount_micros=DOLLAR, api_key=world.prod_key
+    )
+    record(account=world.account, project=world.production, api_key=world.prod_key)
+    page = clients["reader"].get("/reporting/limits/").content.decode()
+    assert "API key Prod key" in page
+    assert "$1.00" in page and "$0.37" in page and "$0.63" in page
+    assert "<form" not in page.split('id="spend-limits"')[1].split("</table>")[0]
+    assert 'id="limit-form"' not in page
+    assert (
+        clients["reader"]
+        .post("/reporting/limits/set/", {"limit-target": "account", "limit-amount": "5"})
+        .status_code
+        == 403
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"limit-target": "account", "limit-amount": "-5"}, "between $0.01 and $10000000.00"),
+        ({"limit-target": "account", "limit-amount": "0"}, "between $0.01 and $10000000.00"),
+        (
+            {"limit-target": "account", "limit-amount": "10000000.01"},
+            "between $0.01 and $10000000.00",
+        ),
+        ({"limit-target": "account", "limit-amount": "lots"}, "Enter an amount in dollars"),
+        ({"limit-target": "account", "limit-amount": ""}, "Enter an amount in dollars"),
+        ({"limit-target": "account", "limit-amount": "1.005"}, "at most two decimals"),
+        (
+            {"limit-target": "project:999999", "limit-amount": "5"},
+            "Choose the account, one of its projects",
+        ),
+        ({"limit-amount": "5"}, "Choose the account, a project or an API key"),
+    ],
+)
+def test_bad_input_on_the_page_is_a_message_and_changes_nothing(team, clients, data, message):
+    response = clients["admin"].post("/reporting/limits/set/", data, follow=True)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not SpendLimit.objects.exists()
+
+
+def test_another_accounts_project_is_not_a_target(usage_world, clients):
+    response = clients["owner"].post(
+        "/reporting/limits/set/",
+        {"limit-target": f"project:{usage_world.other_project.pk}", "limit-amount": "5"},
+        follow=True,
+    )
+    assert "Choose the account, one of its projects" in response.content.decode()
+    assert not SpendLimit.objects.exists()
+
+
+def test_open_streaming_sessions_show_what_they_may_still_add(usage_world, team, clients):
+    world = usage_world
+    services.spend_limit_set(account=team.account, actor=team.owner, amount_micros=DOLLAR)
+    with transaction.atomic():
+        session = streaming_session_open(project=world.production, model="universal-streaming")
+        services.spend_reserve(
+            account_id=world.account.pk,
+            project_id=world.production.pk,
+            api_key_id=None,
+            amount_micros=450_000,
+            kind=SpendReservation.Kind.STREAMING,
+            reference=f"streaming:{session.pk}",
+        )
+    page = clients["reader"].get("/reporting/limits/").content.decode()
+    assert "open streaming sessions may still add up to $0.45" in page
