@@ -206,6 +206,8 @@ class AuditAction(models.TextChoices):
     ALERT_CREATE = "alert.create", "Spend alert created"
     ALERT_UPDATE = "alert.update", "Spend alert changed"
     ALERT_DELETE = "alert.delete", "Spend alert deleted"
+    SPEND_LIMIT_SET = "spend_limit.set", "Spend limit set"
+    SPEND_LIMIT_CLEAR = "spend_limit.clear", "Spend limit cleared"
     BILLING_AUTOPAY_UPDATE = "billing.autopay_update", "Autopay settings changed"
     BILLING_AUTOPAY_TOP_UP = "billing.autopay_top_up", "Autopay top-up"
     INVOICE_CLOSE = "invoice.close", "Invoice issued"

@@ -31,6 +31,7 @@ class Action(models.TextChoices):
     MANAGE_API_KEYS = "manage_api_keys", "Create or delete API keys"
     MANAGE_ALERTS = "manage_alerts", "Create, edit or delete spend alerts"
     MANAGE_BILLING = "manage_billing", "View or edit billing, autopay, invoices"
+    MANAGE_SPEND_LIMITS = "manage_spend_limits", "Set or clear spend limits"
     MANAGE_SETTINGS = "manage_settings", "Edit account settings (name, required MFA)"
     MANAGE_WEBHOOKS = "manage_webhooks", "View, create, edit or delete account webhooks"
     VIEW_AUDIT = "view_audit", "View the audit log"
@@ -46,6 +47,7 @@ _MANAGE = {
     Action.MANAGE_API_KEYS,
     Action.MANAGE_ALERTS,
     Action.MANAGE_BILLING,
+    Action.MANAGE_SPEND_LIMITS,
     Action.MANAGE_SETTINGS,
     # Readers do not see webhooks at all: an endpoint's URL is often itself a credential
     # (chat tools' incoming-webhook URLs carry their token in the path).

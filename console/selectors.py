@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.mfa.selectors import members_without_mfa
 from accounts.models import Account, AuditEvent, Membership, User
-from accounts.permissions import Role
+from accounts.permissions import Action, Role, can
 from accounts.plans import Resource
 from apikeys.models import ApiKey
 from members.models import Invitation
@@ -250,6 +250,9 @@ OBJECT_URLS: dict[str, tuple[str, str, str, str]] = {
     "transcripts:create": ("project", "project_id", "project", "project.delete"),
     "transcripts:detail": ("transcript", "transcript_id", "transcript", "transcript.delete"),
     "transcripts:delete": ("transcript", "transcript_id", "transcript", "transcript.delete"),
+    "apikeys:detail": ("API key", "pk", "apikey", "apikey.delete"),
+    "apikeys:update": ("API key", "pk", "apikey", "apikey.delete"),
+    "apikeys:roll": ("API key", "pk", "apikey", "apikey.delete"),
     "apikeys:delete": ("API key", "pk", "apikey", "apikey.delete"),
     "reporting:invoice": ("invoice", "pk", "invoice", ""),
     "reporting:invoice_print": ("invoice", "pk", "invoice", ""),
@@ -314,13 +317,13 @@ def not_here(
     if argument not in kwargs:
         return None
     pk = str(kwargs[argument])
-    accounts = [
-        m.account
-        for m in Membership.objects.filter(user=user).select_related("account").order_by("pk")
-    ]
+    memberships = list(
+        Membership.objects.filter(user=user).select_related("account").order_by("pk")
+    )
     # The current account first: a deleted object here is news of this account.
-    accounts.sort(key=lambda a: current is None or a.pk != current.pk)
-    for account in accounts:
+    memberships.sort(key=lambda m: current is None or m.account_id != current.pk)
+    for membership in memberships:
+        account = membership.account
         if deletion:
             deleted = (
                 AuditEvent.objects.for_account(account)
@@ -334,7 +337,8 @@ def not_here(
                     label=deleted.target_label,
                     account=account,
                     when=deleted.created_at,
-                    by=deleted.actor_email,
+                    # Who deleted it is the audit log's to tell: Owners and Admins only.
+                    by=deleted.actor_email if can(membership, Action.VIEW_AUDIT) else "",
                 )
         soft = _soft_deleted(model_name, account, pk)
         if soft is not None:

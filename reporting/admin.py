@@ -36,7 +36,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(SpendAlert)
 class SpendAlertAdmin(ReadOnlyAdmin):
-    list_display = ("account", "scope", "kind", "threshold_micros", "created_at")
+    list_display = ("account", "scope", "kind", "basis", "thresholds", "created_at")
     list_filter = ("scope", "kind")
     search_fields = ("account__name",)
     list_select_related = ("account",)

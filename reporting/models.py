@@ -3,6 +3,7 @@
 Each subject keeps its models in its own package (app label "reporting" all the same).
 """
 
+from reporting.alerts import receivers as alert_receivers
 from reporting.alerts.models import SpendAlert, SpendAlertFiring
 from reporting.billing.models import (
     AppendOnly,
@@ -11,6 +12,9 @@ from reporting.billing.models import (
     InvoiceLine,
     LedgerEntry,
 )
+from reporting.limits import receivers
+from reporting.limits.models import SpendLimit, SpendLimitNotice, SpendReservation
+from reporting.signals import spend_limit_reached
 from reporting.usage.models import (
     AggregationState,
     PendingUsage,
@@ -19,6 +23,16 @@ from reporting.usage.models import (
     UsageEventKey,
     UsageRollup,
     UsageRollupDaily,
+)
+from reporting.usage.signals import usage_recorded
+
+# Spend limits keep their counters and settle reservations in the transaction
+# that records usage. Connected here, once the models are loaded (reporting/
+# imports nothing inside a function, AppConfig.ready included).
+usage_recorded.connect(receivers.usage_recorded, dispatch_uid="reporting.limits.usage_recorded")
+# Alerts asked to tell when a limit first refuses a request.
+spend_limit_reached.connect(
+    alert_receivers.alerts_on_limit_reached, dispatch_uid="reporting.alerts_on_limit_reached"
 )
 
 __all__ = [
@@ -31,6 +45,9 @@ __all__ = [
     "PendingUsage",
     "SpendAlert",
     "SpendAlertFiring",
+    "SpendLimit",
+    "SpendLimitNotice",
+    "SpendReservation",
     "StreamingSession",
     "UsageEvent",
     "UsageEventKey",

@@ -30,6 +30,7 @@ from transcripts.errors import (
     InvalidRequest,
     NotCompleted,
     NotFound,
+    OverSpendLimit,
     TooLarge,
     TranscriptError,
     UploadInaccessible,
@@ -56,6 +57,7 @@ STATUS_OF = {
     UploadInaccessible: 403,
     NotFound: 404,
     TooLarge: 413,
+    OverSpendLimit: 429,
 }
 
 

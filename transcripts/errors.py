@@ -45,3 +45,12 @@ class TooLarge(TranscriptError):
 
 class UploadQuotaExceeded(TooLarge):
     """The project already holds its plan's bytes of uploads that no transcript uses."""
+
+
+class OverSpendLimit(TranscriptError):
+    """A spend limit covering the caller is reached: the message names it (429)."""
+
+    def __init__(self, message: str, *, refusal=None):
+        super().__init__(message)
+        # The limit's own refusal (reporting.limits), told to its watchers once rolled back.
+        self.refusal = refusal

@@ -25,12 +25,13 @@ from accounts.sealing import seal_text
 from accounts.services import ensure_can
 from apikeys.models import ApiKey
 from projects.models import Project
-from transcripts import storage
+from transcripts import spend, storage
 from transcripts.concurrency import lock_account
 from transcripts.engines import get_engine
 from transcripts.errors import (
     InvalidRequest,
     NotFinished,
+    OverSpendLimit,
     TooLarge,
     UnsupportedLanguage,
     UploadInaccessible,
@@ -128,18 +129,24 @@ def transcript_create(
         upload.project_id != api_key.project_id or upload.deleted_at is not None
     ):
         raise UploadInaccessible("Cannot access uploaded file")
-    return _queue(
-        project_id=api_key.project_id,
-        upload=upload,
-        api_key=api_key,
-        audio_url=audio_url,
-        options=options,
-    )
+    try:
+        return _queue(
+            project_id=api_key.project_id,
+            account_id=api_key.project.account_id,
+            upload=upload,
+            api_key=api_key,
+            audio_url=audio_url,
+            options=options,
+        )
+    except OverSpendLimit as exc:
+        spend.note_refusal(exc)
+        raise
 
 
 def _queue(
     *,
     project_id: int,
+    account_id: int,
     upload: Upload | None,
     api_key: ApiKey | None,
     audio_url: str,
@@ -183,6 +190,10 @@ def _queue(
             webhook_auth_header_name=options.webhook_auth_header_name,
             webhook_auth_header_sealed=sealed,
         )
+        if upload is not None:
+            # The worst case is known now (a remote file's once the worker has fetched it).
+            with storage.local_path(upload.path) as path:
+                spend.reserve(transcript, account_id=account_id, path=path)
         # Started at once when the account has a free slot; else it waits its turn, queued.
         transcripts_start_waiting(account)
     return transcript
@@ -218,6 +229,7 @@ def console_transcribe(
         with transaction.atomic():
             transcript = _queue(
                 project_id=project.pk,
+                account_id=account.pk,
                 upload=upload,
                 api_key=None,
                 audio_url=upload_url(upload),
@@ -231,9 +243,11 @@ def console_transcribe(
                 target_label=f"{file_name} in {project.name}",
                 metadata={"project": project.name, "file": file_name[:200], "bytes": upload.size},
             )
-    except BaseException:
+    except BaseException as exc:
         storage.delete(upload.path)
         upload.delete()
+        if isinstance(exc, OverSpendLimit):
+            spend.note_refusal(exc)
         raise
     return transcript
 
@@ -309,6 +323,10 @@ def project_transcripts_purge(*, project: Project) -> None:
 
     Run by the project's deletion (`projects.signals.project_deleted`), inside its transaction.
     """
+    unfinished = Transcript.objects.filter(
+        project=project, status__in=[Transcript.Status.QUEUED, Transcript.Status.PROCESSING]
+    ).values_list("pk", flat=True)
+    spend.release_all([spend.usage_key(pk) for pk in unfinished])
     Transcript.objects.filter(project=project).delete()
     Upload.objects.filter(project=project).delete()
     storage.delete_project_files_on_commit([project.pk])

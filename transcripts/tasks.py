@@ -28,10 +28,11 @@ from accounts import outbound
 from accounts.models import Account
 from accounts.sealing import SealError, unseal_text
 from reporting.usage.services import usage_event_record
-from transcripts import storage
+from transcripts import spend, storage
 from transcripts.audio import AudioError, probe
 from transcripts.concurrency import admit_waiting, lock_account, waiting_for_slot
 from transcripts.engines import EngineOptions, Result, get_engine
+from transcripts.errors import OverSpendLimit
 from transcripts.formatting import WordJson, apply_text_options
 from transcripts.models import Transcript, Upload
 
@@ -135,7 +136,7 @@ def transcript_run(*, transcript_id) -> Transcript | None:
         with transaction.atomic():
             transcript = (
                 Transcript.objects.select_for_update(of=("self",))
-                .select_related("upload")
+                .select_related("upload", "project")
                 .filter(pk=transcript_id)
                 .first()
             )
@@ -159,6 +160,18 @@ def transcript_run(*, transcript_id) -> Transcript | None:
             except OSError:
                 logger.exception("The audio of %s is unreadable", transcript.pk)
                 return _fail(transcript, "The uploaded file could not be read.")
+            if fetched is not None:
+                # A remote file's worst case is known only now, before the engine runs.
+                try:
+                    spend.reserve(
+                        transcript,
+                        account_id=transcript.project.account_id,
+                        path=path,
+                        duration=info.duration,
+                    )
+                except OverSpendLimit as exc:
+                    spend.note_refusal(exc)
+                    return _fail(transcript, exc.message)
             transcript.status = Transcript.Status.PROCESSING
             transcript.started_at = now
             transcript.deadline_at = _deadline(now, info.duration)
@@ -216,6 +229,7 @@ def _fail(transcript: Transcript, message: str) -> Transcript:
     transcript.completed_at = timezone.now()
     transcript.save(update_fields=["status", "error", "completed_at"])
     _slot_freed(transcript)
+    spend.release(transcript.pk)
     _announce(transcript)
     return transcript
 
@@ -280,8 +294,12 @@ def _finish(transcript_id, *, result: Result | None = None, error: str = "") -> 
 
 
 def _record_usage(transcript: Transcript) -> None:
-    """One usage event per completed transcript (API2); its idempotency key stops doubles."""
-    usage_event_record(
+    """One usage event per completed transcript (API2); its idempotency key stops doubles.
+
+    The transcript's reservation, if a limit held one, becomes this usage in the same transaction.
+    """
+    key = spend.usage_key(transcript.pk)
+    event, _created = usage_event_record(
         account=transcript.project.account,
         project=transcript.project,
         api_key=transcript.api_key,
@@ -289,8 +307,9 @@ def _record_usage(transcript: Transcript) -> None:
         model=transcript.speech_model_used,
         quantity=transcript.audio_duration,
         occurred_at=transcript.completed_at,
-        idempotency_key=f"transcript:{transcript.pk}",
+        idempotency_key=key,
     )
+    spend.settle(transcript.pk, event_key=key, cost_micros=event.cost_micros)
 
 
 def transcripts_expire_stuck() -> int:

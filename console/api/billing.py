@@ -1,5 +1,6 @@
 """Spend alerts (U5) and invoices (U6) through the console's services and selectors."""
 
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Max, QuerySet
@@ -24,8 +25,9 @@ from console.api.statuses import errors
 from projects.models import Project
 from reporting import pricing
 from reporting.alerts import services as alert_services
+from reporting.alerts.forms import thresholds_text
 from reporting.alerts.models import SpendAlert
-from reporting.amounts import dollars, to_micros
+from reporting.amounts import to_micros
 from reporting.billing import selectors as billing_selectors
 from reporting.billing.models import Invoice
 
@@ -47,7 +49,9 @@ def _alert_out(alert: SpendAlert) -> dict[str, object]:
         "product": pricing.PRODUCT_CODES[alert.product] if alert.product else None,
         "project_id": alert.project_id,
         "kind": alert.kind,
-        "threshold": dollars(alert.threshold_micros),
+        "basis": alert.basis,
+        "thresholds": thresholds_text(alert).split(", "),
+        "on_limit_reached": alert.on_limit_reached,
         "all_managers": alert.all_managers,
         "recipients": sorted(m.pk for m in alert.recipients.all()),
         "created_at": alert.created_at,
@@ -74,12 +78,22 @@ def _alert_fields(account: Account, values: dict[str, Any]) -> dict[str, Any]:
     return {
         "scope": values["scope"],
         "kind": values["kind"],
-        "threshold_micros": values["threshold_micros"],
+        "basis": values["basis"],
+        "thresholds": _threshold_values(values["basis"], values["thresholds"]),
+        "on_limit_reached": values["on_limit_reached"],
         "product": pricing.PRODUCT_IDS[product] if product else None,
         "project": project,
         "all_managers": values["all_managers"],
         "recipients": recipients,
     }
+
+
+def _threshold_values(basis: str, thresholds: list[Any]) -> list[Any]:
+    """Dollars as micro-dollars, whole percents as ints; anything else goes on as it
+    is, for the service to refuse by name."""
+    if basis == SpendAlert.Basis.AMOUNT:
+        return [to_micros(Decimal(value)) for value in thresholds]
+    return [int(value) if Decimal(value) == int(Decimal(value)) else value for value in thresholds]
 
 
 def _alert(account: Account, alert_id: int) -> SpendAlert:
@@ -100,7 +114,6 @@ def list_alerts(
 def create_alert(request: HttpRequest, payload: AlertIn) -> Status[dict[str, object]]:
     account, actor = acting(request, Action.MANAGE_ALERTS)
     values = payload.dict()
-    values["threshold_micros"] = to_micros(payload.threshold)
     alert = alert_services.spend_alert_create(
         account=account, actor=actor, **_alert_fields(account, values)
     )
@@ -113,15 +126,13 @@ def create_alert(request: HttpRequest, payload: AlertIn) -> Status[dict[str, obj
 def update_alert(
     request: HttpRequest, alert_id: Path[Id], payload: AlertPatch
 ) -> dict[str, object]:
-    """Fields left out keep their value. Changing scope, kind or threshold re-arms it."""
+    """Fields left out keep their value. Changing scope, kind or basis re-arms it; a
+    threshold added fires on its own."""
     account, actor = acting(request, Action.MANAGE_ALERTS)
     alert = _alert(account, alert_id)
-    values: dict[str, Any] = {**_alert_out(alert), "threshold_micros": alert.threshold_micros}
+    values: dict[str, Any] = _alert_out(alert)
     for name, value in payload.dict(exclude_unset=True).items():
-        if name == "threshold":
-            if value is not None:
-                values["threshold_micros"] = to_micros(value)
-        elif value is not None or name in ("product", "project_id"):
+        if value is not None or name in ("product", "project_id"):
             values[name] = value
     alert_services.spend_alert_update(
         account=account, actor=actor, alert=alert, **_alert_fields(account, values)

@@ -3,7 +3,7 @@
 from ninja import NinjaAPI, Swagger
 from ninja.operation import Operation
 
-from console.api import audit, billing, errors, people, projects, usage, webhooks
+from console.api import audit, billing, errors, limits, people, projects, usage, webhooks
 from console.api.auth import AdminKeyAuth
 
 
@@ -18,7 +18,8 @@ api = AdminApi(
     version="1",
     description=(
         "Everything the console does, for automation: projects, API keys, members, "
-        "invites, spend alerts, account webhooks, usage and costs, the audit log and invoices. "
+        "invites, spend alerts, spend limits, account webhooks, usage and costs, the audit log "
+        "and invoices. "
         "Authenticate with an admin key (`Authorization: Bearer ak_admin_…`), created on "
         "the Account page; it acts with its role (Admin or Reader). Lists are cursor "
         'paginated (`limit`, `after`); errors are `{"error": {"type", "message"}}`.'
@@ -30,6 +31,13 @@ api = AdminApi(
     docs_url="/docs",
 )
 errors.install(api)
-for router in (projects.router, people.router, billing.router, usage.router, audit.router):
+for router in (
+    projects.router,
+    people.router,
+    billing.router,
+    limits.router,
+    usage.router,
+    audit.router,
+):
     api.add_router("", router)
 api.add_router("", webhooks.router)

@@ -168,13 +168,23 @@ Threshold = Annotated[
 ]
 
 
+Thresholds = Annotated[list[Threshold], Field(min_length=1, max_length=5)]
+
+
 class AlertOut(Schema):
     id: int
     scope: Literal["account", "product", "project"]
     product: Product | None
     project_id: int | None
     kind: Literal["threshold", "pace"]
-    threshold: str = Field(description="Monthly threshold in USD, two decimals.")
+    basis: Literal["amount", "limit_percent"]
+    thresholds: list[str] = Field(
+        description="Lowest first: USD with two decimals (amount) or whole percents of the "
+        "spend limit covering the scope (limit_percent). Each fires once a month."
+    )
+    on_limit_reached: bool = Field(
+        description="Also fires when a spend limit covering the scope first refuses a request."
+    )
     all_managers: bool
     recipients: list[int] = Field(description="Member ids notified (empty with all_managers).")
     created_at: datetime
@@ -190,7 +200,9 @@ class AlertIn(Schema):
     product: Product | None = None
     project_id: Id | None = None
     kind: Literal["threshold", "pace"] = "threshold"
-    threshold: Threshold
+    basis: Literal["amount", "limit_percent"] = "amount"
+    thresholds: Thresholds
+    on_limit_reached: bool = False
     all_managers: bool = True
     recipients: list[Id] = Field(default_factory=list, max_length=100)
 
@@ -200,7 +212,9 @@ class AlertPatch(Schema):
     product: Product | None = None
     project_id: Id | None = None
     kind: Literal["threshold", "pace"] | None = None
-    threshold: Threshold | None = None
+    basis: Literal["amount", "limit_percent"] | None = None
+    thresholds: Thresholds | None = None
+    on_limit_reached: bool | None = None
     all_managers: bool | None = None
     recipients: list[Id] | None = Field(None, max_length=100)
 
@@ -303,3 +317,32 @@ class InvoiceDetail(InvoiceOut):
 
 class InvoicePage(Page):
     data: list[InvoiceOut]
+
+
+# Spend limits ------------------------------------------------------------------
+
+LimitAmount = Annotated[
+    Decimal,
+    Field(ge=Decimal("0.01"), le=Decimal("10000000"), decimal_places=2, max_digits=10),
+]
+
+
+class SpendLimitIn(Schema):
+    amount: LimitAmount = Field(description="Monthly limit in USD, two decimals.")
+
+
+class SpendLimitOut(Schema):
+    id: int
+    scope: Literal["account", "project", "api_key"]
+    project_id: int | None
+    api_key_id: int | None
+    target: str = Field(description='How refusals name it: "project Production".')
+    amount: str = Field(description="Monthly limit in USD, two decimals.")
+    spent: str = Field(description="Usage recorded this calendar month (UTC), in USD.")
+    reserved: str = Field(description="Held by work in progress, in USD.")
+    remaining: str
+    updated_at: datetime
+
+
+class SpendLimitList(Schema):
+    data: list[SpendLimitOut]

@@ -1,6 +1,7 @@
-"""The Alerts page's form: dollars typed in, micro-dollars handed to services."""
+"""The Alerts page's form: thresholds typed in a line, micro-dollars or percents handed to services."""
 
-from decimal import Decimal
+import re
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 
@@ -8,9 +9,41 @@ from accounts.models import Membership
 from projects.models import Project
 from reporting import pricing
 from reporting.alerts.models import SpendAlert
-from reporting.alerts.values import MAX_THRESHOLD, MIN_THRESHOLD
-from reporting.amounts import MICROS_PER_DOLLAR, to_micros
-from reporting.billing.forms import dollars_field
+from reporting.alerts.values import MAX_THRESHOLDS_PER_ALERT
+from reporting.amounts import dollars, to_micros
+
+THRESHOLDS_HELP = (
+    f"Up to {MAX_THRESHOLDS_PER_ALERT}, lowest first, separated by commas: dollars "
+    "(50, 100, 250.50) or percents of the spend limit (50, 80, 100). Each emails once a month."
+)
+
+
+def parse_thresholds(text: str, basis: str) -> list[int]:
+    """ "50, 80, 100" as the service's values: micro-dollars, or whole percents."""
+    items = [item for item in re.split(r"[,;\s]+", text.replace("$", "").replace("%", "")) if item]
+    if not items:
+        raise forms.ValidationError("Enter at least one threshold.")
+    values = []
+    for item in items:
+        try:
+            amount = Decimal(item)
+        except InvalidOperation:
+            raise forms.ValidationError(f"“{item[:20]}” is not a number.") from None
+        if not amount.is_finite() or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+            raise forms.ValidationError(f"“{item[:20]}” has more than two decimals.")
+        if basis == SpendAlert.Basis.LIMIT_PERCENT:
+            if amount != amount.to_integral_value():
+                raise forms.ValidationError("Enter percents as whole numbers, such as 50, 80, 100.")
+            values.append(int(amount))
+        else:
+            values.append(to_micros(amount))
+    return values
+
+
+def thresholds_text(alert: SpendAlert) -> str:
+    if alert.basis == SpendAlert.Basis.LIMIT_PERCENT:
+        return ", ".join(str(value) for value in alert.thresholds)
+    return ", ".join(dollars(value) for value in alert.thresholds)
 
 
 class SpendAlertForm(forms.Form):
@@ -36,10 +69,22 @@ class SpendAlertForm(forms.Form):
         # Another account's project is "not one of yours", like one that does not exist.
         error_messages={"invalid_choice": "Choose one of this account's projects."},
     )
-    threshold = dollars_field(
-        "Monthly threshold (USD)",
-        min_micros=MIN_THRESHOLD,
-        max_micros=MAX_THRESHOLD,
+    basis = forms.ChoiceField(
+        label="Thresholds in",
+        choices=SpendAlert.Basis.choices,
+        initial=SpendAlert.Basis.AMOUNT,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose dollars or percents of the spend limit."},
+    )
+    thresholds = forms.CharField(
+        label="Monthly thresholds",
+        max_length=200,
+        help_text=THRESHOLDS_HELP,
+        error_messages={"required": "Enter at least one threshold."},
+    )
+    on_limit_reached = forms.BooleanField(
+        label="Also email when a spend limit on what it watches first refuses a request",
+        required=False,
     )
     kind = forms.ChoiceField(
         label="Fire",
@@ -81,7 +126,9 @@ class SpendAlertForm(forms.Form):
             "scope": alert.scope,
             "product": alert.product,
             "project": alert.project_id,
-            "threshold": Decimal(alert.threshold_micros) / MICROS_PER_DOLLAR,
+            "basis": alert.basis,
+            "thresholds": thresholds_text(alert),
+            "on_limit_reached": alert.on_limit_reached,
             "kind": alert.kind,
             "notify": "managers" if alert.all_managers else "chosen",
             "recipients": [m.pk for m in alert.recipients.all()],
@@ -102,6 +149,11 @@ class SpendAlertForm(forms.Form):
             and "project" not in self.errors
         ):
             self.add_error("project", "Choose one of this account's projects.")
+        if data.get("basis") and "thresholds" in data:
+            try:
+                data["thresholds"] = parse_thresholds(data["thresholds"], data["basis"])
+            except forms.ValidationError as error:
+                self.add_error("thresholds", error)
         if (
             data.get("notify") == "chosen"
             and not data.get("recipients")
@@ -119,7 +171,9 @@ class SpendAlertForm(forms.Form):
             "product": data.get("product"),
             "project": data.get("project"),
             "kind": data["kind"],
-            "threshold_micros": to_micros(data["threshold"]),
+            "basis": data["basis"],
+            "thresholds": data["thresholds"],
+            "on_limit_reached": data.get("on_limit_reached", False),
             "all_managers": data["notify"] == "managers",
             "recipients": list(data.get("recipients") or []),
         }

@@ -3,6 +3,7 @@
 from django.db import models
 
 from accounts.tenancy import TenantQuerySet
+from reporting.amounts import dollars
 from reporting.usage.models import PRODUCT_CHOICES
 
 
@@ -18,6 +19,10 @@ class SpendAlert(models.Model):
         THRESHOLD = "threshold", "When month-to-date spend reaches the threshold"
         PACE = "pace", "When spend is on track to exceed the threshold by month end"
 
+    class Basis(models.TextChoices):
+        AMOUNT = "amount", "Dollars a month"
+        LIMIT_PERCENT = "limit_percent", "Percent of the spend limit"
+
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="+")
     scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.ACCOUNT)
     product = models.PositiveSmallIntegerField(choices=PRODUCT_CHOICES, null=True, blank=True)
@@ -25,9 +30,15 @@ class SpendAlert(models.Model):
         "projects.Project", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.THRESHOLD)
-    threshold_micros = models.BigIntegerField()
-    # Bumped when what the alert watches changes (scope, kind, threshold): the
-    # changed alert may fire again in a month the old one already fired in.
+    basis = models.CharField(max_length=16, choices=Basis.choices, default=Basis.AMOUNT)
+    # Lowest first, each once: micro-dollars (AMOUNT) or whole percents of the
+    # spend limit covering the scope (LIMIT_PERCENT). Each fires once a month.
+    thresholds = models.JSONField(default=list)
+    # Also fire when a spend limit covering the scope first refuses a request (C2).
+    on_limit_reached = models.BooleanField(default=False)
+    # Bumped when what the alert watches changes (scope, kind, basis): the changed
+    # alert may fire again in a month the old one already fired in. A threshold
+    # added or removed does not bump it: each threshold fires once on its own.
     generation = models.PositiveIntegerField(default=1)
     # Empty with `all_managers`: every Owner and Admin, as they are when it fires.
     all_managers = models.BooleanField(default=True)
@@ -40,12 +51,12 @@ class SpendAlert(models.Model):
 
     objects = TenantQuerySet.as_manager()
 
+    # Set by the Alerts page's selector: the spend limit its percents are shares of.
+    limit_micros: int | None = None
+
     class Meta:
-        ordering = ["threshold_micros", "id"]
+        ordering = ["id"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(threshold_micros__gt=0), name="spend_alert_threshold_positive"
-            ),
             models.CheckConstraint(
                 condition=models.Q(scope="account", product__isnull=True, project__isnull=True)
                 | models.Q(scope="product", product__isnull=False, project__isnull=True)
@@ -55,7 +66,12 @@ class SpendAlert(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.scope_label}: {self.threshold_micros / 1_000_000:.2f} USD a month"
+        return f"{self.scope_label}: {', '.join(self.threshold_labels)}"
+
+    @property
+    def threshold_labels(self) -> list[str]:
+        """The thresholds as people read them: "$50.00" or "80 % of the limit"."""
+        return [threshold_label(self.basis, value) for value in self.thresholds]
 
     @property
     def scope_label(self) -> str:
@@ -75,6 +91,11 @@ class SpendAlertFiring(models.Model):
     period = models.DateField()
     # The alert's generation when it fired.
     generation = models.PositiveIntegerField(default=1)
+    # Which of the alert's thresholds fired: `threshold_key`, e.g. "50000000",
+    # "80%" or "limit:12" (the spend limit that refused a request).
+    threshold = models.CharField(max_length=40)
+    # The threshold in micro-dollars when it fired (a percent resolved against the limit).
+    threshold_micros = models.BigIntegerField(null=True, blank=True)
     fired_at = models.DateTimeField(auto_now_add=True)
     spend_micros = models.BigIntegerField()
     projected_micros = models.BigIntegerField(null=True, blank=True)
@@ -84,9 +105,21 @@ class SpendAlertFiring(models.Model):
         ordering = ["-fired_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["alert", "generation", "period"], name="one_firing_per_alert_period"
+                fields=["alert", "generation", "period", "threshold"],
+                name="one_firing_per_alert_threshold_period",
             ),
         ]
 
     def __str__(self):
-        return f"alert {self.alert_id} in {self.period:%Y-%m}"
+        return f"alert {self.alert_id} at {self.threshold} in {self.period:%Y-%m}"
+
+
+def threshold_key(basis: str, value: int) -> str:
+    """How a threshold is named on its firing: unique within the alert."""
+    return f"{value}%" if basis == SpendAlert.Basis.LIMIT_PERCENT else str(value)
+
+
+def threshold_label(basis: str, value: int) -> str:
+    if basis == SpendAlert.Basis.LIMIT_PERCENT:
+        return f"{value} % of the limit"
+    return f"${dollars(value)}"

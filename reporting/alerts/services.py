@@ -1,16 +1,20 @@
-"""Spend alerts: create, update, delete, and the check that fires them once a month (U5).
+"""Spend alerts: create, update, delete, and the check that fires them (U5, C2).
 
-Two kinds: "threshold" fires when month-to-date spend reaches the threshold;
-"pace" also fires earlier, when spend is on track to pass it by month end
-(month-to-date spend divided by the share of the month elapsed).
+An alert holds up to five thresholds, in dollars or in percents of the spend
+limit covering what it watches; each fires once a month. Two kinds: "threshold"
+fires when month-to-date spend reaches a threshold; "pace" also fires earlier,
+when spend is on track to pass it by month end (month-to-date spend divided by
+the share of the month elapsed). An alert may also fire when a spend limit
+covering it first refuses a request.
 """
 
 from collections import defaultdict
 from datetime import timedelta
+from itertools import pairwise
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.actors import user_or_none
@@ -20,15 +24,26 @@ from accounts.models import AuditAction, Membership
 from accounts.permissions import Action, can
 from accounts.services import ensure_can, locked_account
 from reporting import pricing
-from reporting.alerts.models import SpendAlert, SpendAlertFiring
-from reporting.alerts.values import MAX_ALERTS_PER_ACCOUNT, MAX_THRESHOLD, MIN_THRESHOLD
-from reporting.amounts import dollars
+from reporting.alerts.models import SpendAlert, SpendAlertFiring, threshold_key, threshold_label
+from reporting.alerts.selectors import scope_limits
+from reporting.alerts.values import (
+    MAX_ALERTS_PER_ACCOUNT,
+    MAX_PERCENT,
+    MAX_THRESHOLD,
+    MAX_THRESHOLDS_PER_ALERT,
+    MIN_PERCENT,
+    MIN_THRESHOLD,
+)
+from reporting.amounts import dollars, grouped
 from reporting.billing.values import month_bounds, month_of
+from reporting.limits.models import SpendLimit
+from reporting.limits.selectors import spend_of
 from reporting.signals import spend_alert_fired
 from reporting.usage.models import UsageRollup
 
-# What an alert watches: changing any of these re-arms it for the month.
-WATCHED_FIELDS = ("scope", "product", "project_id", "kind", "threshold_micros")
+# What an alert watches: changing any of these re-arms all its thresholds for the
+# month. A threshold added later fires on its own; one kept stays fired.
+WATCHED_FIELDS = ("scope", "product", "project_id", "kind", "basis")
 # Before a day of the month has gone by, a projection says more about the
 # hour of day than about the month: pace alerts wait for it.
 PACE_MIN_ELAPSED = timedelta(days=1)
@@ -37,21 +52,59 @@ PACE_MIN_ELAPSED = timedelta(days=1)
 # Create, update, delete -------------------------------------------------------
 
 
-def _clean(*, account, scope, product, project, kind, threshold_micros, all_managers, recipients):
+def _clean_thresholds(basis: str, thresholds) -> tuple[list[int], str | None]:
+    """The thresholds as stored, or the reason they cannot be."""
+    values = list(thresholds or [])
+    if not values:
+        return [], "Enter at least one threshold."
+    if len(values) > MAX_THRESHOLDS_PER_ALERT:
+        return [], f"An alert holds at most {MAX_THRESHOLDS_PER_ALERT} thresholds."
+    if basis == SpendAlert.Basis.LIMIT_PERCENT:
+        low, high = MIN_PERCENT, MAX_PERCENT
+        bounds = f"between {low} and {high} percent of the limit"
+    else:
+        low, high = MIN_THRESHOLD, MAX_THRESHOLD
+        bounds = f"between ${dollars(low)} and ${dollars(high)} a month"
+    if any(not isinstance(v, int) or isinstance(v, bool) or not low <= v <= high for v in values):
+        return [], f"Enter each threshold {bounds}."
+    if any(a >= b for a, b in pairwise(values)):
+        return [], "List the thresholds from lowest to highest, each once."
+    return values, None
+
+
+def _clean(
+    *,
+    account,
+    scope,
+    product,
+    project,
+    kind,
+    basis,
+    thresholds,
+    on_limit_reached,
+    all_managers,
+    recipients,
+):
     """The alert's fields, checked; raises ValidationError naming the field."""
     errors = {}
     if scope not in SpendAlert.Scope.values:
         errors["scope"] = "Choose the whole account, one product or one project."
     if kind not in SpendAlert.Kind.values:
         errors["kind"] = "Choose when the alert fires."
-    if not MIN_THRESHOLD <= threshold_micros <= MAX_THRESHOLD:
-        errors["threshold"] = (
-            f"Enter a monthly threshold between ${dollars(MIN_THRESHOLD)} "
-            f"and ${dollars(MAX_THRESHOLD)}."
-        )
+    if basis not in SpendAlert.Basis.values:
+        errors["basis"] = "Choose dollars or percents of the spend limit."
+    else:
+        thresholds, problem = _clean_thresholds(basis, thresholds)
+        if problem:
+            errors["thresholds"] = problem
     if scope == SpendAlert.Scope.PRODUCT:
         if product not in pricing.PRODUCT_CODES:
             errors["product"] = "Choose the product this alert watches."
+        if basis == SpendAlert.Basis.LIMIT_PERCENT or on_limit_reached:
+            # Limits are set on the account, projects and keys, never on a product.
+            errors["scope"] = (
+                "A product alert cannot watch a spend limit: watch the account or a project."
+            )
         project = None
     elif scope == SpendAlert.Scope.PROJECT:
         # SECURITY: an alert may only watch a live project of its own account.
@@ -76,7 +129,9 @@ def _clean(*, account, scope, product, project, kind, threshold_micros, all_mana
         "product": product,
         "project": project,
         "kind": kind,
-        "threshold_micros": threshold_micros,
+        "basis": basis,
+        "thresholds": thresholds,
+        "on_limit_reached": bool(on_limit_reached),
         "all_managers": all_managers,
     }, recipients
 
@@ -85,7 +140,8 @@ def _describe(alert: SpendAlert, recipients) -> dict:
     return {
         "scope": alert.scope_label,
         "kind": alert.kind,
-        "threshold": dollars(alert.threshold_micros),
+        "thresholds": ", ".join(alert.threshold_labels),
+        "on_limit_reached": alert.on_limit_reached,
         "recipients": "all Owners and Admins"
         if alert.all_managers
         else ", ".join(sorted(m.user.email for m in recipients)),
@@ -98,8 +154,10 @@ def spend_alert_create(
     account,
     actor,
     scope: str,
-    threshold_micros: int,
+    thresholds: list[int],
+    basis: str = SpendAlert.Basis.AMOUNT,
     kind: str = SpendAlert.Kind.THRESHOLD,
+    on_limit_reached: bool = False,
     product: int | None = None,
     project=None,
     all_managers: bool = True,
@@ -113,7 +171,9 @@ def spend_alert_create(
         product=product,
         project=project,
         kind=kind,
-        threshold_micros=threshold_micros,
+        basis=basis,
+        thresholds=thresholds,
+        on_limit_reached=on_limit_reached,
         all_managers=all_managers,
         recipients=recipients,
     )
@@ -141,15 +201,17 @@ def spend_alert_update(
     actor,
     alert: SpendAlert,
     scope: str,
-    threshold_micros: int,
+    thresholds: list[int],
     kind: str,
+    basis: str = SpendAlert.Basis.AMOUNT,
+    on_limit_reached: bool = False,
     product: int | None = None,
     project=None,
     all_managers: bool = True,
     recipients=(),
 ) -> SpendAlert:
-    """Change an alert. Changing what it watches (scope, kind, threshold) re-arms it:
-    it may fire again this month. Changing only its recipients does not."""
+    """Change an alert. Changing what it watches (scope, kind, basis) re-arms it: it
+    may fire again this month. A new threshold fires on its own; recipients re-arm nothing."""
     ensure_can(actor=actor, account=account, action=Action.MANAGE_ALERTS)
     # SECURITY: the alert is looked up again inside the account.
     alert = SpendAlert.objects.for_account(account).select_for_update().get(pk=alert.pk)
@@ -159,7 +221,9 @@ def spend_alert_update(
         product=product,
         project=project,
         kind=kind,
-        threshold_micros=threshold_micros,
+        basis=basis,
+        thresholds=thresholds,
+        on_limit_reached=on_limit_reached,
         all_managers=all_managers,
         recipients=recipients,
     )
@@ -202,6 +266,9 @@ def spend_alert_delete(*, account, actor, alert: SpendAlert) -> None:
 
 
 # Checking ---------------------------------------------------------------------
+
+# Firings of "limit reached" are named after the limit, apart from the thresholds.
+LIMIT_KEY_PREFIX = "limit:"
 
 
 def pace_projection(*, spend_micros: int, now) -> int | None:
@@ -264,44 +331,105 @@ def _spend_of(alert: SpendAlert, spends: dict) -> int:
     return sum(parts.values())
 
 
-def _fire(alert: SpendAlert, *, period, spend_micros: int, now) -> bool:
+def _label(alert: SpendAlert, value: int, micros: int, limit_micros: int | None) -> str:
+    if alert.basis == SpendAlert.Basis.LIMIT_PERCENT and limit_micros is not None:
+        return f"{value} % of its ${grouped(dollars(limit_micros))} spend limit"
+    return f"${grouped(dollars(micros))}"
+
+
+def resolved_thresholds(alert: SpendAlert, limit_micros: int | None) -> list[tuple[int, int]]:
+    """(threshold as stored, micro-dollars) for each threshold, lowest first.
+
+    A percent threshold is a share of the spend limit covering the alert's scope
+    (`limit_micros`): with no such limit it waits, resolving to nothing.
+    """
+    if alert.basis == SpendAlert.Basis.AMOUNT:
+        return [(value, value) for value in alert.thresholds]
+    if limit_micros is None:
+        return []
+    return [(value, limit_micros * value // 100) for value in alert.thresholds]
+
+
+def _announce(alert: SpendAlert, *, headline: str, body: str, data: dict, recipients) -> None:
+    """Email the recipients and tell the apps above (webhooks), once the firing commits."""
+    account = alert.account
+    data = {
+        "alert_id": alert.pk,
+        "scope": alert.scope,
+        "scope_label": alert.scope_label,
+        "project_id": alert.project_id,
+        **data,
+        "text": f"Spend alert for {account.name}: {headline}.",
+    }
+    transaction.on_commit(
+        lambda: spend_alert_fired.send(sender=SpendAlert, account=account, data=data),
+        robust=True,
+    )
+    send_on_commit(
+        subject=f"Spend alert for {account.name}: {headline}",
+        body=f"{headline}.\n\n{body}\n\nSee the Reporting page for the details, "
+        "and change the alert on the Alerts page.",
+        recipients=recipients,
+    )
+
+
+def _locked_alert(alert: SpendAlert) -> SpendAlert | None:
+    # Locking the alert makes concurrent checks queue; the unique (alert,
+    # generation, period, threshold) index is the last word on "once a month".
+    return (
+        SpendAlert.objects.select_for_update(of=("self",))
+        .select_related("account", "project")
+        .filter(pk=alert.pk)
+        .first()
+    )
+
+
+def _fire(alert: SpendAlert, *, period, spend_micros: int, limit_micros: int | None, now) -> bool:
+    """Record and announce the alert's thresholds newly due this month."""
     with transaction.atomic():
-        # Locking the alert makes concurrent checks queue; the unique
-        # (alert, period) index is the last word on "once a month".
-        live = (
-            SpendAlert.objects.select_for_update(of=("self",))
-            .select_related("account", "project")
-            .filter(pk=alert.pk)
-            .first()
-        )
-        if live is None or live.firings.filter(period=period, generation=live.generation).exists():
+        live = _locked_alert(alert)
+        if live is None:
             return False
         alert = live
+        fired = set(
+            alert.firings.filter(period=period, generation=alert.generation).values_list(
+                "threshold", flat=True
+            )
+        )
         # Due again on the locked row: an edit since the check may have raised
-        # the threshold or made a pace alert a plain one.
-        if not alert_is_due(
-            kind=alert.kind,
-            threshold_micros=alert.threshold_micros,
-            spend_micros=spend_micros,
-            now=now,
-        ):
+        # a threshold or made a pace alert a plain one.
+        due = [
+            (value, micros)
+            for value, micros in resolved_thresholds(alert, limit_micros)
+            if threshold_key(alert.basis, value) not in fired
+            and alert_is_due(
+                kind=alert.kind, threshold_micros=micros, spend_micros=spend_micros, now=now
+            )
+        ]
+        if not due:
             return False
         recipients = alert_recipients(alert)
         projected = pace_projection(spend_micros=spend_micros, now=now)
-        SpendAlertFiring.objects.create(
-            account_id=alert.account_id,
-            alert=alert,
-            period=period,
-            generation=alert.generation,
-            spend_micros=spend_micros,
-            projected_micros=projected,
-            recipients=recipients,
+        SpendAlertFiring.objects.bulk_create(
+            SpendAlertFiring(
+                account_id=alert.account_id,
+                alert=alert,
+                period=period,
+                generation=alert.generation,
+                threshold=threshold_key(alert.basis, value),
+                threshold_micros=micros,
+                spend_micros=spend_micros,
+                projected_micros=projected,
+                recipients=recipients,
+            )
+            for value, micros in due
         )
-        account = alert.account
-        threshold = dollars(alert.threshold_micros)
+        # Several thresholds crossed at once make one message, about the highest.
+        value, micros = due[-1]
+        threshold = _label(alert, value, micros, limit_micros)
         spent = dollars(spend_micros)
-        if spend_micros >= alert.threshold_micros:
-            headline = f"{alert.scope_label} has spent ${spent} this month, over ${threshold}"
+        if spend_micros >= micros:
+            headline = f"{alert.scope_label} has spent ${spent} this month, over {threshold}"
         elif projected is None:
             raise RuntimeError(
                 "A pace alert under its threshold is due only once its pace is known."
@@ -309,58 +437,136 @@ def _fire(alert: SpendAlert, *, period, spend_micros: int, now) -> bool:
         else:
             headline = (
                 f"{alert.scope_label} is on track to spend ${dollars(projected)} "
-                f"this month, over ${threshold}"
+                f"this month, over {threshold}"
             )
-        data = {
-            "alert_id": alert.pk,
-            "scope": alert.scope,
-            "scope_label": alert.scope_label,
-            "project_id": alert.project_id,
-            "threshold": threshold,
-            "spend": spent,
-            "period": f"{period:%Y-%m}",
-            "text": f"Spend alert for {account.name}: {headline}.",
-        }
-        transaction.on_commit(
-            lambda: spend_alert_fired.send(sender=SpendAlert, account=account, data=data),
-            robust=True,
-        )
-        send_on_commit(
-            subject=f"Spend alert for {account.name}: {headline}",
+        _announce(
+            alert,
+            headline=headline,
             body=(
-                f"{headline}.\n\nSpend so far in {period:%B %Y}: ${spent} "
-                f"(as of {now:%d %b %Y %H:%M} UTC).\nThreshold: ${threshold} a month.\n\n"
-                "This alert emails once a month. See the Reporting page for the details, "
-                "and change the alert on the Alerts page."
+                f"Spend so far in {period:%B %Y}: ${spent} (as of {now:%d %b %Y %H:%M} UTC).\n"
+                f"Thresholds: {', '.join(alert.threshold_labels)}.\n"
+                "Each threshold emails once a month."
             ),
+            data={
+                "kind": alert.kind,
+                "thresholds_crossed": [threshold_label(alert.basis, v) for v, _ in due],
+                "threshold": dollars(micros),
+                "spend": spent,
+                "projected": dollars(projected) if projected is not None else None,
+                "period": f"{period:%Y-%m}",
+            },
             recipients=recipients,
         )
         return True
 
 
 def spend_alerts_check(*, now=None) -> int:
-    """Fire every alert due this month that has not fired yet; return how many fired."""
+    """Fire every threshold due this month that has not fired yet; return how many alerts fired."""
     now = now or timezone.now()
     period = month_of(now)
     start, end = month_bounds(period)
-    # Only alerts still quiet this month cost anything to check.
-    alerts = list(
-        SpendAlert.objects.exclude(
-            Exists(
-                SpendAlertFiring.objects.filter(
-                    alert=OuterRef("pk"), period=period, generation=OuterRef("generation")
-                )
-            )
-        )
-    )
+    fired_keys = _fired_this_month(period)
+
+    def quiet(alert: SpendAlert, value: int) -> bool:
+        return threshold_key(alert.basis, value) not in fired_keys[(alert.pk, alert.generation)]
+
+    # Only alerts with a threshold still quiet this month cost anything to check.
+    alerts = [a for a in SpendAlert.objects.all() if any(quiet(a, v) for v in a.thresholds)]
     if not alerts:
         return 0
     spends = _month_spends(alerts, start=start, until=min(now, end))
+    limits = scope_limits(alerts)
     fired = 0
     for alert in alerts:
         spend = _spend_of(alert, spends)
-        if alert_is_due(
-            kind=alert.kind, threshold_micros=alert.threshold_micros, spend_micros=spend, now=now
+        limit_micros = limits.get(alert.pk)
+        if any(
+            quiet(alert, value)
+            and alert_is_due(kind=alert.kind, threshold_micros=micros, spend_micros=spend, now=now)
+            for value, micros in resolved_thresholds(alert, limit_micros)
         ):
-            fired += _fire(alert, period=period, spend_micros=spend, now=now)
+            fired += _fire(
+                alert, period=period, spend_micros=spend, limit_micros=limit_micros, now=now
+            )
+    return fired
+
+
+def _fired_this_month(period) -> defaultdict[tuple[int, int], set[str]]:
+    """{(alert id, generation): threshold keys} of the month's threshold firings."""
+    fired: defaultdict[tuple[int, int], set[str]] = defaultdict(set)
+    rows = (
+        SpendAlertFiring.objects.filter(period=period)
+        .exclude(threshold__startswith=LIMIT_KEY_PREFIX)
+        .values_list("alert_id", "generation", "threshold")
+    )
+    for alert_id, generation, key in rows:
+        fired[(alert_id, generation)].add(key)
+    return fired
+
+
+# A spend limit refusing a request ---------------------------------------------
+
+
+def _covers(alert: SpendAlert, limit: SpendLimit) -> bool:
+    """Whether `limit` limits what the alert watches: the account's alerts watch all
+    its limits, a project's alerts its own limit and its keys' limits."""
+    if alert.scope == SpendAlert.Scope.PROJECT:
+        return limit.project_id == alert.project_id
+    return alert.scope == SpendAlert.Scope.ACCOUNT
+
+
+def spend_limit_reached_alerts(*, limit_id: int, now=None) -> int:
+    """Fire, once a month, the alerts asked to tell when this limit first refused a request."""
+    now = now or timezone.now()
+    period = month_of(now)
+    limit = SpendLimit.objects.select_related("account", "project", "api_key").get(pk=limit_id)
+    candidates = SpendAlert.objects.for_account(limit.account).filter(on_limit_reached=True)
+    fired = 0
+    for alert in candidates:
+        if not _covers(alert, limit):
+            continue
+        with transaction.atomic():
+            live = _locked_alert(alert)
+            if live is None or not live.on_limit_reached:
+                continue
+            alert = live
+            key = f"{LIMIT_KEY_PREFIX}{limit.pk}"
+            if alert.firings.filter(period=period, generation=alert.generation, threshold=key):
+                continue
+            recipients = alert_recipients(alert)
+            spent = spend_of(limit, now=now).total
+            SpendAlertFiring.objects.create(
+                account_id=alert.account_id,
+                alert=alert,
+                period=period,
+                generation=alert.generation,
+                threshold=key,
+                threshold_micros=limit.amount_micros,
+                spend_micros=spent,
+                recipients=recipients,
+            )
+            amount = dollars(limit.amount_micros)
+            headline = (
+                f"the monthly spend limit of ${grouped(amount)} for {limit.target_label} is reached"
+            )
+            _announce(
+                alert,
+                headline=headline[0].upper() + headline[1:],
+                body=(
+                    f"A request was refused at {now:%d %b %Y %H:%M} UTC: spend and work "
+                    f"already started this month come to ${dollars(spent)}.\n"
+                    "Requests it covers are refused until the limit is raised or cleared "
+                    "on the Spend limits page, or the month ends."
+                ),
+                data={
+                    "kind": "limit_reached",
+                    "limit_id": limit.pk,
+                    "limit_scope": limit.scope,
+                    "limit": amount,
+                    "spend": dollars(spent),
+                    "period": f"{period:%Y-%m}",
+                },
+                recipients=recipients,
+            )
+            fired += 1
     return fired

@@ -14,6 +14,8 @@ from reporting.billing import services
 from reporting.billing.forms import AutopayForm
 from reporting.billing.models import Invoice
 from reporting.billing.values import month_bounds
+from reporting.limits.forms import account_limit_form
+from reporting.limits.selectors import account_limit_figures
 
 
 def _autopay_initial(settings_row) -> dict:
@@ -43,6 +45,8 @@ def _billing_page(request, form=None, status=200):
         "form": form or AutopayForm(initial=_autopay_initial(settings_row)),
         "entries": sel.ledger_entries(account),
         "invoices": sel.invoices(account)[:3],
+        "account_limit": account_limit_figures(account),
+        "limit_form": account_limit_form(account),
     }
     return render(request, "reporting/billing/billing.html", context, status=status)
 

@@ -10,12 +10,10 @@ from decimal import Decimal, InvalidOperation
 from functools import wraps
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from apikeys.models import ApiKey
-from projects.models import Project
 from reporting.usage import services
 from reporting.usage.forms import parse_usage_events
 from reporting.usage.models import StreamingSession
@@ -31,7 +29,7 @@ def _json_number(text: str) -> Decimal:
         return Decimal("-Infinity" if text.startswith("-") else "Infinity")
 
 
-def _error(status: int, message: str, **extra) -> JsonResponse:
+def error_response(status: int, message: str, **extra) -> JsonResponse:
     return JsonResponse({"error": message, **extra}, status=status)
 
 
@@ -51,27 +49,27 @@ def service_endpoint(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not _authorized(request):
-            return _error(401, "A valid service token is required.")
+            return error_response(401, "A valid service token is required.")
         if request.method != "POST":
-            response = _error(405, f"{request.method} is not allowed here.")
+            response = error_response(405, f"{request.method} is not allowed here.")
             response["Allow"] = "POST"
             return response
         try:
             length = int(request.headers.get("Content-Length") or 0)
         except ValueError:
-            return _error(400, "Invalid Content-Length.")
+            return error_response(400, "Invalid Content-Length.")
         if length > settings.USAGE_INGEST_MAX_BYTES:
-            return _error(413, "The request body is too large.")
+            return error_response(413, "The request body is too large.")
         try:
             body = json.loads(request.body or b"{}", parse_float=_json_number)
         except RequestDataTooBig:
-            return _error(413, "The request body is too large.")
+            return error_response(413, "The request body is too large.")
         except (ValueError, UnicodeDecodeError):
-            return _error(400, "The body must be JSON.")
+            return error_response(400, "The body must be JSON.")
         except RecursionError:
-            return _error(400, "The body's JSON is nested too deeply.")
+            return error_response(400, "The body's JSON is nested too deeply.")
         if not isinstance(body, dict):
-            return _error(400, "The body must be a JSON object.")
+            return error_response(400, "The body must be a JSON object.")
         return view(request, body, *args, **kwargs)
 
     return wrapped
@@ -82,9 +80,9 @@ def usage_events(request, body):
     """Record a batch of up to 1,000 events, all or none; replays are reported as duplicates."""
     items = body.get("events")
     if not isinstance(items, list) or not items:
-        return _error(400, 'Send {"events": [...]} with at least one event.')
+        return error_response(400, 'Send {"events": [...]} with at least one event.')
     if len(items) > settings.USAGE_INGEST_MAX_EVENTS:
-        return _error(
+        return error_response(
             413, f"At most {settings.USAGE_INGEST_MAX_EVENTS} events per request; split the batch."
         )
     events, errors = parse_usage_events(items)
@@ -94,7 +92,7 @@ def usage_events(request, body):
         except UsageBatchError as error:
             errors = error.errors
     if errors:
-        return _error(422, "The batch was rejected; nothing was recorded.", errors=errors)
+        return error_response(422, "The batch was rejected; nothing was recorded.", errors=errors)
     return JsonResponse(
         {
             "accepted": len(result.created),
@@ -104,7 +102,7 @@ def usage_events(request, body):
     )
 
 
-def _session_json(session: StreamingSession) -> dict:
+def session_json(session: StreamingSession) -> dict:
     return {
         "id": str(session.pk),
         "status": "open" if session.closed_at is None else "closed",
@@ -118,38 +116,10 @@ def _session_json(session: StreamingSession) -> dict:
 
 
 @service_endpoint
-def streaming_sessions(request, body):
-    """Open a streaming session for a live project (and optionally one of its keys)."""
-    project_id, key_id = body.get("project_id"), body.get("api_key_id")
-    if isinstance(project_id, bool) or not isinstance(project_id, int):
-        return _error(400, "project_id is required (an integer).", field="project_id")
-    project = Project.objects.live().filter(pk=project_id).first()
-    if project is None:
-        return _error(404, "No such project.", field="project_id")
-    api_key = None
-    if key_id is not None:
-        if isinstance(key_id, bool) or not isinstance(key_id, int):
-            return _error(400, "api_key_id must be an integer.", field="api_key_id")
-        # SECURITY: only a live key of that very project.
-        api_key = ApiKey.objects.for_project(project).filter(pk=key_id).first()
-        if api_key is None:
-            return _error(404, "No such API key in this project.", field="api_key_id")
-    model = body.get("model")
-    if not isinstance(model, str):
-        return _error(400, "model is required.", field="model")
-    try:
-        session = services.streaming_session_open(project=project, api_key=api_key, model=model)
-    except ValidationError as error:
-        field, messages = next(iter(error.message_dict.items()))
-        return _error(400, " ".join(messages), field=field)
-    return JsonResponse(_session_json(session), status=201)
-
-
-@service_endpoint
 def streaming_session_close(request, body, session_id):
     """Close a session: its duration is recorded now (U3). Closing twice changes nothing."""
     session = StreamingSession.objects.filter(pk=session_id).first()
     if session is None:
-        return _error(404, "No such streaming session.")
+        return error_response(404, "No such streaming session.")
     session = services.streaming_session_close(session=session)
-    return JsonResponse(_session_json(session))
+    return JsonResponse(session_json(session))

@@ -1,5 +1,6 @@
 """The Reporting page's filters, and the parsing of ingested usage batches."""
 
+import uuid
 from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -205,6 +206,11 @@ def parse_usage_events(items: list, *, now=None) -> tuple[list[NewUsageEvent], l
             fail("metadata", f"Must be nested at most {MAX_METADATA_DEPTH} levels deep.")
         elif _contains_nul(metadata):
             fail("metadata", "Must not contain the NUL character.")
+        reservation_id = item.get("reservation_id")
+        if reservation_id is not None and not _is_uuid(reservation_id):
+            fail(
+                "reservation_id", "Must be the id of a reservation from /internal/usage/authorize."
+            )
         if len(errors) > before:
             continue
         events.append(
@@ -219,9 +225,20 @@ def parse_usage_events(items: list, *, now=None) -> tuple[list[NewUsageEvent], l
                 occurred_at=occurred_at,
                 idempotency_key=key,
                 metadata=_jsonable(metadata),
+                reservation_id=reservation_id,
             )
         )
     return events, errors
+
+
+def _is_uuid(raw) -> bool:
+    if not isinstance(raw, str):
+        return False
+    try:
+        uuid.UUID(raw)
+    except ValueError:
+        return False
+    return True
 
 
 def _parse_time(raw) -> datetime | None:

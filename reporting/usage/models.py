@@ -104,6 +104,15 @@ class PendingUsage(models.Model):
     event_id = models.BigIntegerField(primary_key=True)
     # The event's partition key: the fold finds each event in its own month.
     occurred_at = models.DateTimeField(null=True)
+    # Copied from the event so that a spend limit's check sums the account's
+    # unfolded spend from this small table, never joining the events (C1).
+    account_id = models.BigIntegerField(null=True)
+    project_id = models.BigIntegerField(null=True)
+    api_key_id = models.BigIntegerField(null=True)
+    cost_micros = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["account_id"], name="pending_usage_account")]
 
     def __str__(self):
         return str(self.event_id)
@@ -225,6 +234,9 @@ class StreamingSession(models.Model):
     billed_seconds = models.PositiveIntegerField(null=True, blank=True)
     # Closed by the beat task after the maximum duration rather than by its producer.
     closed_by_timeout = models.BooleanField(default=False)
+    # The spend held for its worst case while a limit covers it (reporting.limits):
+    # its closing event settles it.
+    reservation_id = models.UUIDField(null=True, blank=True)
 
     objects = StreamingSessionQuerySet.as_manager()
 

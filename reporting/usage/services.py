@@ -13,7 +13,7 @@ rows are pending again).
 import json
 import math
 import time
-from datetime import timedelta
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -34,7 +34,14 @@ from reporting.usage.models import (
     UsageRollupDaily,
 )
 from reporting.usage.retention import raw_events_since
-from reporting.usage.values import NewUsageEvent, RecordResult, UsageBatchError
+from reporting.usage.signals import usage_recorded
+from reporting.usage.values import (
+    MonthTotal,
+    NewUsageEvent,
+    RecordResult,
+    Settlement,
+    UsageBatchError,
+)
 
 # Streaming sessions open longer than this are closed and billed this much (U3).
 STREAMING_MAX_SECONDS = 3 * 3600
@@ -61,6 +68,7 @@ _INSERT_FIELDS = [
     "idempotency_key",
     "metadata",
 ]
+_PENDING_FIELDS = "event_id, occurred_at, account_id, project_id, api_key_id, cost_micros"
 _ROLLUP_KEY = "account_id, hour, project_id, api_key_id, product, model, unit"
 _DAILY_KEY = "account_id, day, project_id, api_key_id, product, model, unit"
 
@@ -192,9 +200,10 @@ WITH batch AS (
     INSERT INTO {_EVENT} (id, {", ".join(_INSERT_FIELDS)})
     SELECT id, {", ".join(f if f != "metadata" else "metadata::jsonb" for f in _INSERT_FIELDS)}
     FROM batch WHERE id IN (SELECT event_id FROM keys)
-    RETURNING id, idempotency_key, occurred_at
+    RETURNING id, idempotency_key, occurred_at, account_id, project_id, api_key_id, cost_micros
 ), queued AS (
-    INSERT INTO {_PENDING} (event_id, occurred_at) SELECT id, occurred_at FROM inserted
+    INSERT INTO {_PENDING} ({_PENDING_FIELDS})
+    SELECT id, occurred_at, account_id, project_id, api_key_id, cost_micros FROM inserted
 )
 SELECT id, idempotency_key FROM inserted
 """
@@ -257,7 +266,8 @@ def _insert_chunk(rows: list[list]) -> dict[str, int]:
         cursor.execute(
             f"INSERT INTO {_EVENT} ({', '.join(_INSERT_FIELDS)}) VALUES "
             + ", ".join([placeholders] * len(rows))
-            + " RETURNING id, idempotency_key, occurred_at",
+            + " RETURNING id, idempotency_key, occurred_at,"
+            " account_id, project_id, api_key_id, cost_micros",
             [
                 field.get_db_prep_save(value, connection)
                 for row in rows
@@ -267,14 +277,14 @@ def _insert_chunk(rows: list[list]) -> dict[str, int]:
         returned = cursor.fetchall()
         cursor.executemany(
             f"UPDATE {_KEY} SET event_id = %s WHERE idempotency_key = %s",
-            [(pk, key) for pk, key, _at in returned],
+            [(pk, key) for pk, key, *_rest in returned],
         )
         cursor.execute(
-            f"INSERT INTO {_PENDING} (event_id, occurred_at) VALUES "
-            + ", ".join(["(%s, %s)"] * len(returned)),
-            [value for pk, _key, at in returned for value in (pk, at)],
+            f"INSERT INTO {_PENDING} ({_PENDING_FIELDS}) VALUES "
+            + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(returned)),
+            [value for pk, _key, *rest in returned for value in (pk, *rest)],
         )
-        return {key: pk for pk, key, _at in returned}
+        return {key: pk for pk, key, *_rest in returned}
 
 
 def usage_events_record(*, events: list[NewUsageEvent], chunk_size: int = 1000) -> RecordResult:
@@ -302,21 +312,73 @@ def usage_events_record(*, events: list[NewUsageEvent], chunk_size: int = 1000) 
     result = RecordResult()
     seen = set()
     unique_rows = []
-    for event, row in zip(events, rows, strict=True):
+    firsts: list[int] = []
+    for index, (event, row) in enumerate(zip(events, rows, strict=True)):
         # A key twice in one batch is the same event twice: the second is a replay.
         if event.idempotency_key in seen:
             result.duplicates.append(event.idempotency_key)
             continue
         seen.add(event.idempotency_key)
         unique_rows.append(row)
+        firsts.append(index)
+    key_at = _INSERT_FIELDS.index("idempotency_key")
     with transaction.atomic():
         for start in range(0, len(unique_rows), chunk_size):
             chunk = unique_rows[start : start + chunk_size]
             inserted = _insert_chunk(chunk)
             for row in chunk:
-                key = row[_INSERT_FIELDS.index("idempotency_key")]
+                key = row[key_at]
                 (result.created if key in inserted else result.duplicates).append(key)
+        created = set(result.created)
+        recorded = [
+            (index, events[index], rows[index])
+            for index in firsts
+            if events[index].idempotency_key in created
+        ]
+        if recorded:
+            # A replay tells nothing again: only the events inserted now.
+            usage_recorded.send(
+                sender=UsageEvent,
+                totals=_month_totals(row for _index, _event, row in recorded),
+                settlements=[
+                    Settlement(
+                        index=index,
+                        reservation_id=event.reservation_id,
+                        idempotency_key=event.idempotency_key,
+                        account_id=event.account_id,
+                        cost_micros=row[_COST_AT],
+                    )
+                    for index, event, row in recorded
+                    if event.reservation_id is not None
+                ],
+            )
     return result
+
+
+_COST_AT = _INSERT_FIELDS.index("cost_micros")
+_ACCOUNT_AT = _INSERT_FIELDS.index("account_id")
+_PROJECT_AT = _INSERT_FIELDS.index("project_id")
+_KEY_AT = _INSERT_FIELDS.index("api_key_id")
+_TIME_AT = _INSERT_FIELDS.index("occurred_at")
+
+
+def _month_totals(rows) -> list[MonthTotal]:
+    """The cost of new events per account, project, key and calendar month (UTC)."""
+    sums: dict[tuple[int, int | None, int | None, date], int] = {}
+    for row in rows:
+        at = row[_TIME_AT].astimezone(UTC)
+        key = (row[_ACCOUNT_AT], row[_PROJECT_AT], row[_KEY_AT], date(at.year, at.month, 1))
+        sums[key] = sums.get(key, 0) + row[_COST_AT]
+    return [
+        MonthTotal(
+            account_id=account_id,
+            project_id=project_id,
+            api_key_id=api_key_id,
+            month=month,
+            cost_micros=cost,
+        )
+        for (account_id, project_id, api_key_id, month), cost in sums.items()
+    ]
 
 
 def usage_event_record(
@@ -331,6 +393,7 @@ def usage_event_record(
     idempotency_key,
     metadata=None,
     unit=None,
+    reservation_id=None,
 ) -> tuple[UsageEvent, bool]:
     """Record one usage event (cost computed now from reporting.pricing); a replayed idempotency key returns (existing, False)."""
     new = NewUsageEvent(
@@ -344,6 +407,7 @@ def usage_event_record(
         occurred_at=occurred_at,
         idempotency_key=idempotency_key,
         metadata=metadata,
+        reservation_id=reservation_id,
     )
     result = usage_events_record(events=[new])
     key = UsageEventKey.objects.get(pk=idempotency_key)
@@ -663,6 +727,7 @@ def _close(session: StreamingSession, *, closed_at, seconds: int, by_timeout: bo
                 occurred_at=closed_at,
                 idempotency_key=f"streaming:{session.pk}",
                 metadata={"opened_at": session.opened_at.isoformat()},
+                reservation_id=str(session.reservation_id) if session.reservation_id else None,
             )
         ]
     )

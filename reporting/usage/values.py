@@ -22,6 +22,30 @@ class NewUsageEvent:
     api_key_id: int | None = None
     unit: str | None = None
     metadata: dict | None = None
+    # A spend reservation (reporting.limits) this event settles.
+    reservation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """A new event that settles a reservation: where it is in its batch, and what it cost."""
+
+    index: int
+    reservation_id: str
+    idempotency_key: str
+    account_id: int
+    cost_micros: int
+
+
+@dataclass(frozen=True)
+class MonthTotal:
+    """The cost of the events just recorded for one account, project, key and month."""
+
+    account_id: int
+    project_id: int | None
+    api_key_id: int | None
+    month: date
+    cost_micros: int
 
 
 @dataclass

@@ -15,6 +15,7 @@ SPEC_TABLE = [
     (Action.MANAGE_API_KEYS, YES, YES, NO),
     (Action.MANAGE_ALERTS, YES, YES, NO),
     (Action.MANAGE_BILLING, YES, YES, NO),
+    (Action.MANAGE_SPEND_LIMITS, YES, YES, NO),
     (Action.DELETE_ACCOUNT, YES, NO, NO),
     # Beyond the seed: settings and the audit log follow "manage"; only the
     # Owner requests an ownership transfer.

@@ -42,7 +42,7 @@ def demo_world():
     project = Project.objects.for_account(account).order_by("pk").first()
     key = ApiKey.objects.for_account(account).live().order_by("pk").first()
     alert = spend_alert_create(
-        account=account, actor=owner, scope=SpendAlert.Scope.ACCOUNT, threshold_micros=50_000_000
+        account=account, actor=owner, scope=SpendAlert.Scope.ACCOUNT, thresholds=[50_000_000]
     )
     last_month = (timezone.now().date().replace(day=1) - timedelta(days=1)).replace(day=1)
     invoice, _ = invoice_close(account=account, month=date(last_month.year, last_month.month, 1))

@@ -31,7 +31,7 @@ def test_admin_creates_a_spend_alert(page, admin_of_acme):
 
     # A mistake first: a project alert without a project.
     page.check("input[name=scope][value=project]")
-    page.fill("#id_threshold", "250")
+    page.fill("#id_thresholds", "100, 250")
     page.click("button:has-text('Create alert')")
     expect(page.locator("main")).to_contain_text("Choose one of this account's projects.")
     assert not SpendAlert.objects.exists()
@@ -45,11 +45,11 @@ def test_admin_creates_a_spend_alert(page, admin_of_acme):
     alert = SpendAlert.objects.get()
     row = page.locator(f"#alert-{alert.pk}")
     expect(row).to_contain_text("Project Production")
-    expect(row).to_contain_text("$250.00")
-    expect(row).to_contain_text("On pace to pass it")
+    expect(row).to_contain_text("$100.00, $250.00")
+    expect(row).to_contain_text("On pace to pass each")
     expect(row).to_contain_text("reader@acme.test")
     expect(row).to_contain_text("Never")
-    assert alert.kind == "pace" and alert.threshold_micros == 250_000_000
+    assert alert.kind == "pace" and alert.thresholds == [100_000_000, 250_000_000]
     assert [m.user.email for m in alert.recipients.all()] == ["reader@acme.test"]
 
 

@@ -89,7 +89,7 @@ def test_the_main_forms_work_without_javascript(
 
     # A spend alert.
     page.goto("/reporting/alerts/new/")
-    page.fill("#id_threshold", "100")
+    page.fill("#id_thresholds", "50, 100")
     page.click("button:has-text('Create alert')")
     expect(page.locator(".messages")).to_contain_text("Created the spend alert.")
     assert SpendAlert.objects.filter(account=owner.account).count() == 1

@@ -231,20 +231,31 @@ def test_invites_create_resend_delete(team, api, django_capture_on_commit_callba
 def test_spend_alerts_create_update_delete(team, api):
     project = Project.objects.create(account=team.account, name="Prod")
     created = api.post(
-        "/alerts", {"scope": "project", "project_id": project.pk, "threshold": "25.50"}
+        "/alerts", {"scope": "project", "project_id": project.pk, "thresholds": ["25.50"]}
     )
     assert created.status_code == 201, created.content
     alert = created.json()
-    assert (alert["scope"], alert["project_id"], alert["threshold"]) == (
+    assert (alert["scope"], alert["project_id"], alert["thresholds"], alert["basis"]) == (
         "project",
         project.pk,
-        "25.50",
+        ["25.50"],
+        "amount",
     )
     generation = SpendAlert.objects.get(pk=alert["id"]).generation
-    changed = api.patch(f"/alerts/{alert['id']}", {"threshold": "40"})
-    assert changed.json()["threshold"] == "40.00"
+    changed = api.patch(f"/alerts/{alert['id']}", {"thresholds": ["25.50", "40"]})
+    assert changed.json()["thresholds"] == ["25.50", "40.00"]
     assert changed.json()["project_id"] == project.pk
+    # A threshold added fires on its own; a new kind re-arms the alert.
+    assert SpendAlert.objects.get(pk=alert["id"]).generation == generation
+    percents = api.patch(
+        f"/alerts/{alert['id']}", {"basis": "limit_percent", "thresholds": ["50", "80", "100"]}
+    )
+    assert percents.json()["thresholds"] == ["50", "80", "100"]
     assert SpendAlert.objects.get(pk=alert["id"]).generation == generation + 1
+    backwards = api.patch(f"/alerts/{alert['id']}", {"thresholds": ["80", "50"]})
+    assert (backwards.status_code, error_of(backwards)["field"]) == (400, "thresholds")
+    over = api.patch(f"/alerts/{alert['id']}", {"thresholds": ["50", "120"]})
+    assert (over.status_code, error_of(over)["field"]) == (400, "thresholds")
     other = Project.objects.create(account=team.outsider_account, name="Theirs")
     foreign = api.patch(f"/alerts/{alert['id']}", {"project_id": other.pk})
     assert (foreign.status_code, error_of(foreign)["field"]) == (400, "project")
@@ -253,7 +264,8 @@ def test_spend_alerts_create_update_delete(team, api):
         f"/alerts/{alert['id']}", {"all_managers": False, "recipients": [stranger.pk]}
     )
     assert (recipients.status_code, error_of(recipients)["field"]) == (400, "recipients")
-    assert api.post("/alerts", {"threshold": "-1"}).status_code == 422
+    assert api.post("/alerts", {"thresholds": ["-1"]}).status_code == 422
+    assert api.post("/alerts", {"thresholds": []}).status_code == 422
     assert api.delete(f"/alerts/{alert['id']}").status_code == 204
     assert not SpendAlert.objects.exists()
 

@@ -46,6 +46,13 @@ NEEDS = {
     "list_webhook_deliveries": "manage",
     "send_webhook_test": "manage",
     "redeliver_webhook": "manage",
+    "list_spend_limits": "view",
+    "set_account_spend_limit": "manage",
+    "clear_account_spend_limit": "manage",
+    "set_project_spend_limit": "manage",
+    "clear_project_spend_limit": "manage",
+    "set_key_spend_limit": "manage",
+    "clear_key_spend_limit": "manage",
 }
 BODIES = {
     "create_project": {"name": "Matrix"},
@@ -55,8 +62,11 @@ BODIES = {
     "roll_key": {"overlap": "1h"},
     "change_role": {"role": "admin"},
     "create_invite": {"email": "matrix@example.com"},
-    "create_alert": {"threshold": "10"},
-    "update_alert": {"threshold": "20"},
+    "create_alert": {"thresholds": ["10"]},
+    "update_alert": {"thresholds": ["20"]},
+    "set_account_spend_limit": {"amount": "100"},
+    "set_project_spend_limit": {"amount": "50"},
+    "set_key_spend_limit": {"amount": "25.50"},
     "create_webhook": {"url": "https://1.1.1.1/matrix", "events": ["api_key.expired"]},
     "update_webhook": {"enabled": False},
 }
@@ -64,7 +74,7 @@ QUERIES = {
     "usage": {"start": "2026-01-01T00:00:00Z", "end": "2026-01-02T00:00:00Z"},
     "costs": {"start": "2026-01-01T00:00:00Z", "end": "2026-01-02T00:00:00Z"},
 }
-SUCCESS = {"get": 200, "post": 201, "patch": 200, "delete": 204}
+SUCCESS = {"get": 200, "post": 201, "put": 200, "patch": 200, "delete": 204}
 # Reads, and actions that make nothing new, answer 200.
 OK_NAMES = {"resend_invite", "roll_webhook_secret"}
 CALLERS = ("admin", "reader", "other_account", "project_key", "expired", "none")
@@ -101,7 +111,7 @@ def world(team):
         account=team.account, actor=team.owner, email="invited@acme.test", role="reader"
     )
     alert = spend_alert_create(
-        account=team.account, actor=team.owner, scope="account", threshold_micros=10**6
+        account=team.account, actor=team.owner, scope="account", thresholds=[10**6]
     )
     invoice = Invoice.objects.create(
         account=team.account, month="2026-01-01", total_micros=0, total_cents=0

@@ -44,7 +44,7 @@ def test_each_item_says_what_and_links_to_where_it_is_fixed(team, clients):
     fresh = ApiKey.objects.create(project=project, name="Fresh", prefix="k3", digest="d3")
     ApiKey.objects.filter(pk=fresh.pk).update(last_used_at=now - timedelta(days=2))
     alert = spend_alert_create(
-        account=account, actor=team.owner, scope="account", threshold_micros=10_000
+        account=account, actor=team.owner, scope="account", thresholds=[10_000]
     )
     SpendAlertFiring.objects.create(
         account=account, alert=alert, period=now.date().replace(day=1), spend_micros=5

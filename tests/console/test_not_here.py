@@ -31,6 +31,11 @@ def test_a_deleted_key_says_it_was_deleted_by_whom(team, clients):
     page = response.content.decode()
     assert "This API key was deleted" in page
     assert "<strong>Batch jobs</strong> was deleted on" in page and "by owner@acme.test" in page
+    # Who did it is the audit log's to tell, which Readers do not see.
+    response = clients["reader"].get(reverse("apikeys:detail", args=[issued.api_key.pk]))
+    page = response.content.decode()
+    assert "<strong>Batch jobs</strong> was deleted on" in page
+    assert "owner@acme.test" not in _main(page)
 
 
 def test_a_deleted_projects_pages_say_so(team, clients):

@@ -24,6 +24,10 @@ ROWS = {
     "reporting:billing": managers_only(),
     "internal:usage_events": service_only(data=lambda world: {"events": "[]"}),
     "internal:streaming_sessions": service_only(),
+    "internal:usage_authorize": service_only(),
+    "internal:usage_reservation_release": service_only(
+        kwargs=lambda world: {"reservation_id": world["reporting_session_id"]}
+    ),
     "internal:streaming_session_close": service_only(
         kwargs=lambda world: {"session_id": world["reporting_session_id"]}
     ),

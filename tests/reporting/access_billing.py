@@ -39,6 +39,6 @@ def world(team):
             account=team.account, month=date(2026, 9, 1), total_micros=0, total_cents=0
         ),
         "billing_alert": SpendAlert.objects.create(
-            account=team.account, scope="account", threshold_micros=1_000_000
+            account=team.account, scope="account", thresholds=[1_000_000]
         ),
     }

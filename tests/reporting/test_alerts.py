@@ -45,7 +45,7 @@ def spend(account, dollars: int, key: str, *, at=SEPT_10, project=None, product=
 
 def create(team, actor=None, **fields):
     fields.setdefault("scope", "account")
-    fields.setdefault("threshold_micros", 100 * DOLLAR)
+    fields.setdefault("thresholds", [100 * DOLLAR])
     return alerts.spend_alert_create(account=team.account, actor=actor or team.admin, **fields)
 
 
@@ -59,7 +59,7 @@ def emails_to():
 def test_an_alert_fires_once_per_month_across_beat_runs_and_again_next_month(
     team, django_capture_on_commit_callbacks
 ):
-    alert = create(team, threshold_micros=100 * DOLLAR)
+    alert = create(team, thresholds=[100 * DOLLAR])
     spend(team.account, 60, "a")
     with django_capture_on_commit_callbacks(execute=True):
         assert alerts.spend_alerts_check(now=datetime(2026, 9, 20, tzinfo=UTC)) == 0
@@ -88,17 +88,17 @@ def test_an_alert_fires_once_per_month_across_beat_runs_and_again_next_month(
     assert len(mail.outbox) == 2
 
 
-def test_raising_the_threshold_re_arms_the_alert_changing_recipients_does_not(
+def test_a_new_threshold_fires_on_its_own_changing_recipients_re_arms_nothing(
     team, django_capture_on_commit_callbacks
 ):
-    alert = create(team, threshold_micros=100 * DOLLAR)
+    alert = create(team, thresholds=[100 * DOLLAR])
     spend(team.account, 120, "a")
     sept_20 = datetime(2026, 9, 20, tzinfo=UTC)
     with django_capture_on_commit_callbacks(execute=True):
         assert alerts.spend_alerts_check(now=sept_20) == 1
 
     def update(**changes):
-        fields = dict(scope="account", threshold_micros=alert.threshold_micros, kind=alert.kind)
+        fields = dict(scope="account", thresholds=alert.thresholds, kind=alert.kind)
         return alerts.spend_alert_update(
             account=team.account, actor=team.admin, alert=alert, **{**fields, **changes}
         )
@@ -107,8 +107,8 @@ def test_raising_the_threshold_re_arms_the_alert_changing_recipients_does_not(
     update(all_managers=False, recipients=[Membership.objects.get(user=team.reader)])
     with django_capture_on_commit_callbacks(execute=True):
         assert alerts.spend_alerts_check(now=sept_20) == 0
-    # A higher threshold watches something new: quiet until spend reaches it, then once.
-    alert = update(threshold_micros=200 * DOLLAR, all_managers=True)
+    # A higher threshold is new: quiet until spend reaches it, then once.
+    alert = update(thresholds=[200 * DOLLAR], all_managers=True)
     with django_capture_on_commit_callbacks(execute=True):
         assert alerts.spend_alerts_check(now=sept_20) == 0
     spend(team.account, 90, "b", at=datetime(2026, 9, 21, tzinfo=UTC))
@@ -116,9 +116,9 @@ def test_raising_the_threshold_re_arms_the_alert_changing_recipients_does_not(
         with django_capture_on_commit_callbacks(execute=True):
             alerts.spend_alerts_check(now=datetime(2026, 9, 22, hour, tzinfo=UTC))
     firings = SpendAlertFiring.objects.filter(alert=alert).order_by("fired_at")
-    assert [(f.generation, f.spend_micros) for f in firings] == [
-        (1, 120 * DOLLAR),
-        (2, 210 * DOLLAR),
+    assert [(f.threshold, f.spend_micros) for f in firings] == [
+        (str(100 * DOLLAR), 120 * DOLLAR),
+        (str(200 * DOLLAR), 210 * DOLLAR),
     ]
     assert len(mail.outbox) == 2 and "$210.00" in mail.outbox[1].subject
 
@@ -128,7 +128,7 @@ def test_the_aggregation_task_checks_alerts_right_after_counting(
 ):
     from reporting.tasks import aggregate_usage
 
-    create(team, threshold_micros=2 * DOLLAR)
+    create(team, thresholds=[2 * DOLLAR])
     usage_events_record(
         events=[
             NewUsageEvent(
@@ -151,10 +151,10 @@ def test_the_aggregation_task_checks_alerts_right_after_counting(
 def test_scopes_count_only_their_product_or_project(team):
     production = team.account.projects.create(name="Production")
     staging = team.account.projects.create(name="Staging")
-    on_llm = create(team, scope="product", product=3, threshold_micros=10 * DOLLAR)
-    on_speech = create(team, scope="product", product=1, threshold_micros=10 * DOLLAR)
-    on_staging = create(team, scope="project", project=staging, threshold_micros=5 * DOLLAR)
-    on_production = create(team, scope="project", project=production, threshold_micros=5 * DOLLAR)
+    on_llm = create(team, scope="product", product=3, thresholds=[10 * DOLLAR])
+    on_speech = create(team, scope="product", product=1, thresholds=[10 * DOLLAR])
+    on_staging = create(team, scope="project", project=staging, thresholds=[5 * DOLLAR])
+    on_production = create(team, scope="project", project=production, thresholds=[5 * DOLLAR])
     spend(team.account, 12, "llm", product="llm", project=production)
     spend(team.account, 3, "speech", project=staging)
     # Another account's spend counts for nothing here.
@@ -213,7 +213,7 @@ def test_pace_at_the_end_of_the_month():
 def test_a_pace_alert_fires_before_the_threshold_is_reached(
     team, django_capture_on_commit_callbacks
 ):
-    create(team, kind="pace", threshold_micros=100 * DOLLAR)
+    create(team, kind="pace", thresholds=[100 * DOLLAR])
     spend(team.account, 60, "pace")
     with django_capture_on_commit_callbacks(execute=True):
         assert alerts.spend_alerts_check(now=datetime(2026, 9, 16, tzinfo=UTC)) == 1
@@ -236,9 +236,9 @@ def test_recipients_are_only_current_members(team, django_capture_on_commit_call
         team,
         all_managers=False,
         recipients=[membership(team, "reader"), membership(team, "admin")],
-        threshold_micros=DOLLAR,
+        thresholds=[DOLLAR],
     )
-    everyone = create(team, threshold_micros=2 * DOLLAR)
+    everyone = create(team, thresholds=[2 * DOLLAR])
     membership_remove(account=team.account, actor=team.owner, membership=membership(team, "admin"))
     spend(team.account, 3, "r")
     with django_capture_on_commit_callbacks(execute=True):
@@ -254,9 +254,7 @@ def test_recipients_are_only_current_members(team, django_capture_on_commit_call
 def test_an_alert_whose_chosen_members_all_left_emails_nobody(team, clients):
     from members.services import membership_remove
 
-    create(
-        team, all_managers=False, recipients=[membership(team, "reader")], threshold_micros=DOLLAR
-    )
+    create(team, all_managers=False, recipients=[membership(team, "reader")], thresholds=[DOLLAR])
     membership_remove(account=team.account, actor=team.owner, membership=membership(team, "reader"))
     spend(team.account, 2, "x")
     alerts.spend_alerts_check(now=datetime(2026, 9, 12, tzinfo=UTC))
@@ -276,7 +274,8 @@ def test_admin_creates_edits_and_deletes_through_the_pages_all_audited(team, cli
         {
             "scope": "project",
             "project": production.pk,
-            "threshold": "250.50",
+            "basis": "amount",
+            "thresholds": "250.50",
             "kind": "pace",
             "notify": "chosen",
             "recipients": [membership(team, "reader").pk],
@@ -284,18 +283,24 @@ def test_admin_creates_edits_and_deletes_through_the_pages_all_audited(team, cli
     )
     assert response.status_code == 302
     alert = SpendAlert.objects.get()
-    assert (alert.project, alert.threshold_micros, alert.kind) == (production, 250_500_000, "pace")
+    assert (alert.project, alert.thresholds, alert.kind) == (production, [250_500_000], "pace")
     assert not alert.all_managers
     response = clients["admin"].post(
         reverse("reporting:alert_edit", args=[alert.pk]),
-        {"scope": "account", "threshold": "300", "kind": "threshold", "notify": "managers"},
+        {
+            "scope": "account",
+            "basis": "amount",
+            "thresholds": "$100, $300",
+            "kind": "threshold",
+            "notify": "managers",
+        },
     )
     assert response.status_code == 302
     alert.refresh_from_db()
     assert alert.scope == "account" and alert.project is None and alert.all_managers
     assert not alert.recipients.exists()
     update = AuditEvent.objects.get(action="alert.update")
-    assert update.metadata["threshold"] == {"from": "250.50", "to": "300.00"}
+    assert update.metadata["thresholds"] == {"from": "$250.50", "to": "$100.00, $300.00"}
     assert (
         clients["owner"].post(reverse("reporting:alert_delete", args=[alert.pk])).status_code == 302
     )
@@ -305,8 +310,8 @@ def test_admin_creates_edits_and_deletes_through_the_pages_all_audited(team, cli
 
 
 def test_the_list_shows_last_fired_time_to_every_role(team, clients):
-    create(team, threshold_micros=DOLLAR)
-    quiet = create(team, threshold_micros=1000 * DOLLAR)
+    create(team, thresholds=[DOLLAR])
+    quiet = create(team, thresholds=[1000 * DOLLAR])
     spend(team.account, 2, "fired")
     alerts.spend_alerts_check(now=datetime(2026, 9, 12, tzinfo=UTC))
     SpendAlertFiring.objects.update(fired_at=datetime(2026, 9, 12, 8, 30, tzinfo=UTC))
@@ -321,12 +326,22 @@ def test_the_list_shows_last_fired_time_to_every_role(team, clients):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"threshold": "-10"}, "between $0.01 and $10000000.00"),
-        ({"threshold": "0"}, "between $0.01 and $10000000.00"),
-        ({"threshold": "99999999999"}, "between $0.01 and $10000000.00"),
-        ({"threshold": "1e30"}, "between $0.01 and $10000000.00"),
-        ({"threshold": "NaN"}, "Enter an amount in dollars"),
-        ({"threshold": ""}, "Enter an amount in dollars."),
+        ({"thresholds": "-10"}, "between $0.01 and $10000000.00 a month"),
+        ({"thresholds": "0"}, "between $0.01 and $10000000.00 a month"),
+        ({"thresholds": "99999999999"}, "between $0.01 and $10000000.00 a month"),
+        ({"thresholds": "1e30"}, "between $0.01 and $10000000.00 a month"),
+        ({"thresholds": "NaN"}, "has more than two decimals"),
+        ({"thresholds": "ten"}, "“ten” is not a number."),
+        ({"thresholds": "1.005"}, "has more than two decimals"),
+        ({"thresholds": ""}, "Enter at least one threshold."),
+        ({"thresholds": "100, 50"}, "List the thresholds from lowest to highest, each once."),
+        ({"thresholds": "50, 50"}, "List the thresholds from lowest to highest, each once."),
+        ({"thresholds": "1, 2, 3, 4, 5, 6"}, "An alert holds at most 5 thresholds."),
+        ({"basis": "limit_percent", "thresholds": "50, 120"}, "between 1 and 100 percent"),
+        ({"basis": "limit_percent", "thresholds": "50.5"}, "Enter percents as whole numbers"),
+        ({"basis": "limit_percent", "scope": "product", "product": "1"}, "cannot watch a spend"),
+        ({"on_limit_reached": "on", "scope": "product", "product": "1"}, "cannot watch a spend"),
+        ({"basis": "cubits"}, "Choose dollars or percents of the spend limit."),
         ({"scope": "product"}, "Choose the product this alert watches."),
         ({"scope": "product", "product": "9"}, "Choose one of the products listed."),
         ({"scope": "project"}, "Choose one of this account&#x27;s projects."),
@@ -335,7 +350,13 @@ def test_the_list_shows_last_fired_time_to_every_role(team, clients):
     ],
 )
 def test_bad_input_gets_a_clear_message_and_creates_nothing(team, clients, data, message):
-    form = {"scope": "account", "threshold": "100", "kind": "threshold", "notify": "managers"}
+    form = {
+        "scope": "account",
+        "basis": "amount",
+        "thresholds": "100",
+        "kind": "threshold",
+        "notify": "managers",
+    }
     response = clients["admin"].post(reverse("reporting:alert_create"), {**form, **data})
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -346,8 +367,8 @@ def test_bad_input_gets_a_clear_message_and_creates_nothing(team, clients, data,
 
 def test_a_foreign_project_or_member_is_refused_and_changes_nothing(team, clients):
     theirs = team.outsider_account.projects.create(name="Their project")
-    alert = create(team, threshold_micros=5 * DOLLAR)
-    base = {"threshold": "100", "kind": "threshold"}
+    alert = create(team, thresholds=[5 * DOLLAR])
+    base = {"basis": "amount", "thresholds": "100", "kind": "threshold"}
     foreign_project = {**base, "scope": "project", "project": theirs.pk, "notify": "managers"}
     foreign_member = {
         **base,
@@ -368,7 +389,7 @@ def test_a_foreign_project_or_member_is_refused_and_changes_nothing(team, client
             assert message in response.content.decode()
     alert.refresh_from_db()
     assert SpendAlert.objects.count() == 1
-    assert (alert.scope, alert.threshold_micros) == ("account", 5 * DOLLAR)
+    assert (alert.scope, alert.thresholds) == ("account", [5 * DOLLAR])
     # The service refuses them too, whatever the form does.
     with pytest.raises(ValidationError, match="this account's projects"):
         create(team, scope="project", project=theirs)
@@ -376,7 +397,7 @@ def test_a_foreign_project_or_member_is_refused_and_changes_nothing(team, client
         create(team, all_managers=False, recipients=[Membership.objects.get(user=team.outsider)])
     # And another account's alert is a 404.
     other = alerts.spend_alert_create(
-        account=team.outsider_account, actor=team.outsider, scope="account", threshold_micros=DOLLAR
+        account=team.outsider_account, actor=team.outsider, scope="account", thresholds=[DOLLAR]
     )
     for name in ("reporting:alert_edit", "reporting:alert_delete"):
         assert clients["admin"].post(reverse(name, args=[other.pk]), base).status_code == 404

@@ -458,13 +458,13 @@ def test_account_deletion_removes_invoices_ledger_and_alerts(django_capture_on_c
     usage_aggregate()
     billing.invoice_close(account=account, month=SEPTEMBER)
     spend_alert_create(
-        account=account, actor=user, scope="project", project=project, threshold_micros=1_000_000
+        account=account, actor=user, scope="project", project=project, thresholds=[1_000_000]
     )
     spend_alert_create(
         account=account,
         actor=user,
         scope="account",
-        threshold_micros=2_000_000,
+        thresholds=[2_000_000],
         all_managers=False,
         recipients=[Membership.objects.get(account=account)],
     )

@@ -1,4 +1,4 @@
-"""reporting/ imports only downwards: alerts > billing > usage, and in each views > forms > services."""
+"""reporting/ imports only downwards: alerts > billing > limits > usage, and in each views > forms > services."""
 
 import ast
 from pathlib import Path
@@ -7,7 +7,7 @@ import reporting
 
 ROOT = Path(reporting.__file__).parent
 # Subjects, highest first: a package imports its own modules and those of the ones below.
-SUBJECTS = {"alerts": 3, "billing": 2, "usage": 1}
+SUBJECTS = {"alerts": 4, "billing": 3, "limits": 2, "usage": 1}
 # Within a subject, a module imports only modules of a lower rank (of its own subject),
 # or of a rank no higher than its own (of a subject below).
 RANKS = {
@@ -15,17 +15,27 @@ RANKS = {
     "api": 7,
     "forms": 6,
     "simulate": 5,
+    # What a subject does when one below it records something, or tells of it: through its services.
+    "receivers": 4.5,
     "services": 4,
     # Months of raw events (partitions, retention): below the services that ask how far back they reach.
     "retention": 3.5,
     "selectors": 3,
     "models": 2,
+    # What a subject tells the ones above it.
+    "signals": 1.5,
     "values": 1,
 }
 # Forms parse input; they never write.
 WRITERS = {"services", "simulate", "retention"}
-# Under every subject: plain amounts and the price list.
-BOTTOM = {"reporting.amounts": 0, "reporting.pricing": 0.5}
+# Under every subject: plain amounts, the price list, the signals to the apps above,
+# the dollars field.
+BOTTOM = {
+    "reporting.amounts": 0,
+    "reporting.signals": 0,
+    "reporting.pricing": 0.5,
+    "reporting.fields": 0.6,
+}
 FORBIDDEN = ("transcripts", "console", "config")
 
 

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_deleting_an_alert_that_another_admin_deletes_meanwhile(team, clients):
     alert = services.spend_alert_create(
-        account=team.account, actor=team.owner, scope="account", threshold_micros=50_000_000
+        account=team.account, actor=team.owner, scope="account", thresholds=[50_000_000]
     )
     response = while_row_is_changed(
         SpendAlert,
@@ -36,7 +36,7 @@ def test_deleting_an_alert_that_another_admin_deletes_meanwhile(team, clients):
 
 def test_an_alert_raised_above_the_spend_while_the_check_runs_does_not_fire(team):
     alert = services.spend_alert_create(
-        account=team.account, actor=team.owner, scope="account", threshold_micros=DOLLAR
+        account=team.account, actor=team.owner, scope="account", thresholds=[DOLLAR]
     )
     spend(team.account, 3, "raced")
     fired = while_row_is_changed(
@@ -48,7 +48,7 @@ def test_an_alert_raised_above_the_spend_while_the_check_runs_does_not_fire(team
             alert=alert,
             scope="account",
             kind=alert.kind,
-            threshold_micros=100 * DOLLAR,
+            thresholds=[100 * DOLLAR],
         ),
         lambda: services.spend_alerts_check(now=datetime(2026, 9, 10, 13, tzinfo=UTC)),
     )

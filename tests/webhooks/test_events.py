@@ -4,13 +4,15 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from apikeys.models import ApiKey
 from apikeys.services import apikey_create, apikey_expiry_notices_send
 from projects.models import Project
 from reporting.alerts.services import spend_alert_create, spend_alerts_check
-from reporting.signals import spend_limit_reached
+from reporting.limits.services import spend_limit_note_refusal, spend_limit_set, spend_reserve
+from reporting.limits.values import SpendLimitReached
 from tests.reporting.test_alerts import spend
 from tests.webhooks.support import make_endpoint
 from webhooks.models import WebhookDelivery
@@ -31,7 +33,7 @@ def test_a_spend_alert_firing_is_delivered(
     receiver.routes["/keys"] = (200, {}, b"")
     make_endpoint(team, receiver.url("/keys"), events=["api_key.expired"])
     spend_alert_create(
-        account=team.account, actor=team.admin, scope="account", threshold_micros=100 * DOLLAR
+        account=team.account, actor=team.admin, scope="account", thresholds=[100 * DOLLAR]
     )
     spend(team.account, 120, "usage", at=datetime(2026, 9, 10, tzinfo=UTC))
     with django_capture_on_commit_callbacks(execute=True):
@@ -56,20 +58,35 @@ def test_a_spend_limit_reached_goes_to_every_enabled_subscribed_endpoint_of_its_
     make_endpoint(team, receiver.url("/second"))
     make_endpoint(team, receiver.url("/off"), enabled=False)
     make_endpoint(team, receiver.url("/other"), account=team.outsider_account, actor=team.outsider)
-    text = "The monthly spend limit of $50.00 for project Production is reached."
+    production = Project.objects.create(account=team.account, name="Production")
+    spend_limit_set(
+        account=team.account, actor=team.owner, project=production, amount_micros=50 * DOLLAR
+    )
+    # A real refusal: work worth more than the project's limit, then the notice.
     with django_capture_on_commit_callbacks(execute=True):
-        spend_limit_reached.send(
-            sender=Project,
-            account=team.account,
-            data={"limit": "50.00", "scope": "project", "text": text},
-        )
+        with pytest.raises(SpendLimitReached) as refused, transaction.atomic():
+            spend_reserve(
+                account_id=team.account.pk,
+                project_id=production.pk,
+                api_key_id=None,
+                amount_micros=60 * DOLLAR,
+                kind="authorization",
+            )
+        spend_limit_note_refusal(refused.value)
     received = sorted((r.path, json.loads(r.body)["id"]) for r in receiver.received)
     assert [path for path, _id in received] == ["/hook", "/second"]
     # One event, one id, whichever endpoint it went to.
     assert len({event_id for _path, event_id in received}) == 1
     [event, _same] = bodies(receiver) + bodies(receiver, "/second")
     assert event["type"] == "spend_limit.reached"
-    assert event["text"] == text and event["data"] == {"limit": "50.00", "scope": "project"}
+    assert event["text"] == (
+        "Spend limit for Acme: The monthly spend limit of $50.00 for project Production is reached."
+    )
+    assert (event["data"]["scope"], event["data"]["amount"], event["data"]["target"]) == (
+        "project",
+        "50.00",
+        "project Production",
+    )
 
 
 def test_key_expiry_notices_are_delivered_without_the_key_secret(
