@@ -1,8 +1,11 @@
 """Spend limits: set, clear, month-to-date spend counted exactly, reservations (C1)."""
 
+import functools
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import AuditAction, AuditEvent
 from reporting.limits import selectors, services
@@ -13,6 +16,12 @@ from reporting.usage.services import streaming_session_open, usage_aggregate
 
 DOLLAR = 1_000_000
 HOUR_OF_BEST = 370_000  # one hour of "best" at $0.37
+
+
+@pytest.fixture
+def record(record):
+    """Usage of this very moment: a limit counts the calendar month's (UTC)."""
+    return functools.partial(record, occurred_at=timezone.now())
 
 
 def _reserve(world, amount, *, key=None, reference=None):

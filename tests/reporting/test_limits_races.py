@@ -1,5 +1,6 @@
 """A limit's counter stays exact when usage is recorded while the limit is set (C1)."""
 
+import functools
 import threading
 
 import pytest
@@ -17,6 +18,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 HOUR_OF_BEST = 370_000
 
 
+@pytest.fixture
+def record(record):
+    """Usage of this very moment: a limit counts the calendar month's (UTC)."""
+    return functools.partial(record, occurred_at=timezone.now())
+
+
 def test_usage_committed_while_a_limit_is_set_is_counted_once(usage_world, team):
     world = usage_world
     recorded, outcome = threading.Event(), {}
@@ -31,7 +38,7 @@ def test_usage_committed_while_a_limit_is_set_is_counted_once(usage_world, team)
                     product="speech_to_text",
                     model="best",
                     quantity=3600,
-                    occurred_at=hours_ago(1),
+                    occurred_at=timezone.now(),
                     idempotency_key="in-flight",
                 )
                 recorded.set()
