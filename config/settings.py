@@ -177,6 +177,9 @@ else:
         "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     }
 RATELIMIT_USE_CACHE = "ratelimit"
+# Per-key request rates (C3) and the admin API's. Off only where a load test
+# measures something else at thousands of requests a second (benchmarks/).
+RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 # A count lost between two cache calls lets the request through rather than refusing it.
 RATELIMIT_FAIL_OPEN = True
 # Sessions are read on every signed-in request: from Redis when there is one
