@@ -15,8 +15,10 @@ from django.utils import timezone
 
 from config.mail import ReadableConsoleBackend
 from members.services import invitation_create
+from reporting.alerts.models import SpendAlert
 from reporting.billing.models import Invoice
 from reporting.billing.values import month_of, previous_month
+from reporting.limits.models import SpendLimit
 from reporting.models import UsageRollup
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +58,17 @@ def test_seed_prints_links_to_the_served_port_and_closes_last_month(
     ).exists()
     assert Invoice.objects.filter(month=last).exists() == used_last_month
     assert any(line.startswith("invoices ") for line in lines)
+    # A spend limit to look at, alerted at 50/80/100 %, once however often it is seeded.
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=io.StringIO())
+    [limit] = SpendLimit.objects.live()
+    [alert] = SpendAlert.objects.all()
+    assert (limit.scope, limit.amount_micros) == ("account", 5000 * 1_000_000)
+    assert (alert.basis, alert.thresholds, alert.on_limit_reached) == (
+        "limit_percent",
+        [50, 80, 100],
+        True,
+    )
 
 
 def test_demo_email_prints_whole_links_in_8bit(team, settings, django_capture_on_commit_callbacks):
