@@ -6,8 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from accounts.sealing import SealError, seal_text, unseal_text
 from accounts.tenancy import TenantQuerySet
-from webhooks.values import MAX_DESCRIPTION_LENGTH, MAX_URL_LENGTH, Event
+from webhooks.values import MAX_DESCRIPTION_LENGTH, URL_PURPOSE, Event, host_of
 
 
 class WebhookEndpoint(models.Model):
@@ -16,7 +17,11 @@ class WebhookEndpoint(models.Model):
     account = models.ForeignKey(
         "accounts.Account", on_delete=models.CASCADE, related_name="webhook_endpoints"
     )
-    url = models.URLField(max_length=MAX_URL_LENGTH)
+    # SECURITY: a chat tool's incoming-webhook URL carries its token, so the URL is
+    # kept sealed (accounts.sealing, purpose URL_PURPOSE), read through `url`; its
+    # host stays in clear to name the endpoint in lists, the admin and the audit log.
+    url_sealed = models.TextField()
+    host = models.CharField(max_length=255)
     description = models.CharField(max_length=MAX_DESCRIPTION_LENGTH, blank=True)
     # Event values (webhooks.values.Event), in the order of that list.
     events = models.JSONField(default=list)
@@ -37,7 +42,20 @@ class WebhookEndpoint(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self):
-        return self.url
+        return self.host
+
+    @property
+    def url(self) -> str:
+        """The URL events go to ("" when this server's keys cannot open it: nothing is sent)."""
+        try:
+            return unseal_text(self.url_sealed, purpose=URL_PURPOSE)
+        except SealError:
+            return ""
+
+    @url.setter
+    def url(self, value: str) -> None:
+        self.url_sealed = seal_text(value, purpose=URL_PURPOSE)
+        self.host = host_of(value)
 
     def subscribes_to(self, event: str) -> bool:
         return event in self.events

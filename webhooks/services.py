@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -49,14 +48,6 @@ class NewSecret:
 
     endpoint: WebhookEndpoint
     secret: str
-
-
-def host_of(url: str) -> str:
-    """How the audit log names an endpoint: its host, not its path or query."""
-    try:
-        return urlsplit(url).hostname or ""
-    except ValueError:
-        return ""
 
 
 def _clean_url(url: str) -> str:
@@ -108,11 +99,11 @@ def _new_secret() -> tuple[str, str, str]:
 
 
 def _describe(endpoint: WebhookEndpoint) -> dict[str, Any]:
-    return {"host": host_of(endpoint.url), "events": endpoint.events, "enabled": endpoint.enabled}
+    return {"host": endpoint.host, "events": endpoint.events, "enabled": endpoint.enabled}
 
 
 def _label(endpoint: WebhookEndpoint) -> str:
-    return endpoint.description or host_of(endpoint.url)
+    return endpoint.description or endpoint.host
 
 
 @transaction.atomic
@@ -197,7 +188,9 @@ def webhook_endpoint_update(
         return endpoint
     for name, value in fields.items():
         setattr(endpoint, name, value)
-    endpoint.save(update_fields=changed)
+    # The URL is stored as its sealed form and its host.
+    columns = {"url": ["url_sealed", "host"]}
+    endpoint.save(update_fields=[c for name in changed for c in columns.get(name, [name])])
     audit_log(
         account=account,
         actor=actor,
@@ -238,7 +231,7 @@ def webhook_secret_roll(*, account: Account, actor: Actor, endpoint: WebhookEndp
         action=AuditAction.WEBHOOK_ROLL_SECRET,
         target=endpoint,
         target_label=_label(endpoint),
-        metadata={"host": host_of(endpoint.url), "secret_prefix": endpoint.secret_prefix},
+        metadata={"host": endpoint.host, "secret_prefix": endpoint.secret_prefix},
     )
     return NewSecret(endpoint=endpoint, secret=secret)
 
@@ -327,7 +320,7 @@ def webhook_test_send(
         action=AuditAction.WEBHOOK_TEST,
         target=endpoint,
         target_label=_label(endpoint),
-        metadata={"host": host_of(endpoint.url), "event_id": delivery.event_id},
+        metadata={"host": endpoint.host, "event_id": delivery.event_id},
     )
     _queue([delivery])
     return delivery

@@ -1,6 +1,7 @@
 """Account webhooks' events, limits and retry schedule (C2)."""
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.db import models
 
@@ -22,6 +23,8 @@ SIGNATURE_HEADER = "Console-Signature"
 SECRET_PREFIX = "whsec_"
 # What the signing secret is sealed for (accounts.sealing).
 SECRET_PURPOSE = "account-webhook-secret"
+# What the endpoint's URL is sealed for: a chat tool's incoming-webhook URL is a credential.
+URL_PURPOSE = "account-webhook-url"
 
 
 class Event(models.TextChoices):
@@ -35,3 +38,11 @@ class Event(models.TextChoices):
 def retry_delay(attempts: int) -> timedelta:
     """How long after failed attempt number `attempts` (1, 2, ...) the next one is due."""
     return timedelta(seconds=min(FIRST_RETRY_SECONDS * 2 ** (attempts - 1), LONGEST_RETRY_SECONDS))
+
+
+def host_of(url: str) -> str:
+    """How lists and the audit log name an endpoint: its host, not its path or query."""
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""

@@ -132,7 +132,8 @@ def test_a_refused_connection_is_retried_and_a_later_success_ends_it(team, recei
     assert second.next_attempt_at - first.next_attempt_at == timedelta(minutes=2)
 
     # The receiver comes back (the endpoint moved to it): the next attempt delivers.
-    type(endpoint).objects.filter(pk=endpoint.pk).update(url=receiver.url("/hook"))
+    endpoint.url = receiver.url("/hook")
+    endpoint.save(update_fields=["url_sealed", "host"])
     third = delivery_attempt(delivery_id=delivery.pk, now=second.next_attempt_at)
     assert (third.status, third.response_code, third.attempts, third.last_error) == (
         "succeeded",

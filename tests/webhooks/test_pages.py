@@ -52,8 +52,12 @@ def test_create_shows_the_secret_once_with_the_snippet_and_never_stores_it(team,
     assert secret not in detail and f"{endpoint.secret_prefix}…" in detail
     entry = AuditEvent.objects.get(action="webhook.create")
     assert entry.actor == team.admin and entry.metadata["host"] == "1.1.1.1"
-    # The audit log names the host, not the path (chat tools keep their token there).
+    # The audit log names the host, not the path (chat tools keep their token there),
+    # and the URL itself is stored sealed: its path is in no row.
     assert "/hooks/console" not in repr(entry.metadata) + entry.target_label
+    assert "/hooks/console" not in everything_stored()
+    assert (endpoint.url, endpoint.host, str(endpoint)) == (PUBLIC_URL, "1.1.1.1", "1.1.1.1")
+    assert f"<code id=\"endpoint-url\">{PUBLIC_URL}</code>" in detail
 
 
 @pytest.mark.parametrize(
