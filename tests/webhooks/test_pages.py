@@ -57,7 +57,7 @@ def test_create_shows_the_secret_once_with_the_snippet_and_never_stores_it(team,
     assert "/hooks/console" not in repr(entry.metadata) + entry.target_label
     assert "/hooks/console" not in everything_stored()
     assert (endpoint.url, endpoint.host, str(endpoint)) == (PUBLIC_URL, "1.1.1.1", "1.1.1.1")
-    assert f"<code id=\"endpoint-url\">{PUBLIC_URL}</code>" in detail
+    assert f'<code id="endpoint-url">{PUBLIC_URL}</code>' in detail
 
 
 @pytest.mark.parametrize(
