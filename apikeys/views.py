@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from accounts.errors import SERVICE_ERRORS, show_error
 from accounts.permissions import Action, requires
 from accounts.plans import LimitReached, Resource, limit_for, limit_message, usage_of
+from accounts.sections import page_sections, table_columns
 from apikeys import selectors, services
 from apikeys.expiry import lifetime_label
 from apikeys.forms import (
@@ -43,10 +44,13 @@ def _list_response(request, form=None):
     used = usage_of(account, Resource.API_KEYS)
     limit = limit_for(account, Resource.API_KEYS)
     form = form or ApiKeyCreateForm(account=account, initial={"project": project})
+    # The limit counts the whole account, so the filter narrows only the table.
+    shown = [key for key in keys if project is None or key.project_id == project.pk]
     context = {
         "nav": "apikeys",
-        # The limit counts the whole account, so the filter narrows only the table.
-        "keys": [key for key in keys if project is None or key.project_id == project.pk],
+        "keys": shown,
+        # Columns apps above add (a key's spend limit): one read for all the rows.
+        "extra_columns": table_columns("apikeys.list", request, shown),
         "key_count": used,
         "filter_form": filter_form,
         "project": project,
@@ -127,6 +131,8 @@ def _detail_response(request, api_key, form=None, status=200):
         or ApiKeyEditForm(initial={"scope": api_key.scope, "allowed_ips": api_key.allowed_ips}),
         "roll_form": ApiKeyRollForm(),
         "history": selectors.key_history(account=request.account, api_key=api_key),
+        # Cards apps above add (the key's spend limit).
+        "sections": page_sections("apikeys.detail", request, api_key),
     }
     return render(request, "apikeys/detail.html", context, status=status)
 

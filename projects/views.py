@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 from accounts.errors import SERVICE_ERRORS, show_error
 from accounts.permissions import Action, requires
 from accounts.plans import LimitReached, Resource, limit_for, limit_message
+from accounts.sections import table_columns
 from projects import services
 from projects.forms import ProjectNameForm
 from projects.models import Project
@@ -18,6 +19,13 @@ def _projects(account):
     return Project.objects.for_account(account).annotate(
         key_count=Count("api_keys", filter=Q(api_keys__deleted_at__isnull=True))
     )
+
+
+def _row(request, project) -> Project:
+    """One row of the table as htmx swaps it in, with the cells apps above add."""
+    row = _projects(request.account).get(pk=project.pk)
+    table_columns("projects.list", request, [row])
+    return row
 
 
 def _get_project(request, pk) -> Project:
@@ -37,6 +45,8 @@ def _list_response(request, form=None, status=200, created=None):
         {
             "nav": "projects",
             "projects": projects,
+            # Columns apps above add (a project's spend limit): one read for all the rows.
+            "extra_columns": table_columns("projects.list", request, projects),
             "form": form or ProjectNameForm(),
             "at_limit": len(projects) >= limit,
             "limit_message": limit_message(account, Resource.PROJECTS, limit),
@@ -90,7 +100,7 @@ def rename(request, pk):
             show_error(request, error, form=form)
         else:
             if request.htmx:
-                row = _projects(request.account).get(pk=project.pk)
+                row = _row(request, project)
                 return render(
                     request,
                     "projects/list.html#row",
@@ -99,7 +109,7 @@ def rename(request, pk):
             messages.success(request, f"Renamed the project to {project.name}.")
             return redirect("projects:list")
     if request.htmx:
-        row = _projects(request.account).get(pk=project.pk)
+        row = _row(request, project)
         return render(
             request,
             "projects/list.html#row",

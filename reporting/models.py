@@ -3,6 +3,7 @@
 Each subject keeps its models in its own package (app label "reporting" all the same).
 """
 
+from accounts.sections import register_column, register_page_section
 from reporting.alerts import receivers as alert_receivers
 from reporting.alerts.models import SpendAlert, SpendAlertFiring
 from reporting.billing.models import (
@@ -13,6 +14,7 @@ from reporting.billing.models import (
     LedgerEntry,
 )
 from reporting.limits import receivers
+from reporting.limits import views as limit_views
 from reporting.limits.models import SpendLimit, SpendLimitNotice, SpendReservation
 from reporting.signals import spend_limit_reached
 from reporting.usage.models import (
@@ -34,6 +36,14 @@ usage_recorded.connect(receivers.usage_recorded, dispatch_uid="reporting.limits.
 spend_limit_reached.connect(
     alert_receivers.alerts_on_limit_reached, dispatch_uid="reporting.alerts_on_limit_reached"
 )
+# The spend limits of keys and projects, on their own pages (the apps below import none of this).
+register_column(
+    "apikeys.list", "spend_limit", heading="Spend limit", render=limit_views.key_limit_cells
+)
+register_column(
+    "projects.list", "spend_limit", heading="Spend limit", render=limit_views.project_limit_cells
+)
+register_page_section("apikeys.detail", "spend_limit", limit_views.key_limit_section)
 
 __all__ = [
     "AggregationState",

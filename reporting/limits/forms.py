@@ -4,7 +4,7 @@ from django import forms
 
 from apikeys.models import ApiKey
 from projects.models import Project
-from reporting.amounts import to_micros
+from reporting.amounts import dollars, to_micros
 from reporting.fields import dollars_field
 from reporting.limits.values import MAX_LIMIT, MIN_LIMIT
 
@@ -48,9 +48,10 @@ class TargetForm(forms.Form):
             "invalid_choice": "Choose the account, one of its projects or one of its API keys.",
         },
     )
-    # Where to come back to: the Billing page or the Spend limits page.
+    # Where to come back to: the Billing page, the Spend limits page, or the
+    # page of the API key the limit is on. Named, never a URL: nothing to redirect elsewhere.
     back = forms.ChoiceField(
-        choices=[("limits", "limits"), ("billing", "billing")],
+        choices=[("limits", "limits"), ("billing", "billing"), ("key", "key")],
         required=False,
         widget=forms.HiddenInput,
     )
@@ -77,8 +78,16 @@ class SpendLimitForm(TargetForm):
         return to_micros(self.cleaned_data["amount"])
 
 
-def account_limit_form(account) -> SpendLimitForm:
-    """The Billing page's form: the account's own limit, back to the Billing page."""
-    form = SpendLimitForm(account=account, initial={"target": ACCOUNT, "back": "billing"})
+def target_limit_form(account, *, target: str, back: str, amount_micros=None) -> SpendLimitForm:
+    """The form for one target's limit (its current amount filled in), back to its page."""
+    initial = {"target": target, "back": back}
+    if amount_micros is not None:
+        initial["amount"] = dollars(amount_micros)
+    form = SpendLimitForm(account=account, initial=initial)
     form.fields["target"].widget = forms.HiddenInput()
     return form
+
+
+def account_limit_form(account) -> SpendLimitForm:
+    """The Billing page's form: the account's own limit, back to the Billing page."""
+    return target_limit_form(account, target=ACCOUNT, back="billing")

@@ -201,6 +201,35 @@ def limits_with_spend(*, account, now=None) -> list[LimitFigures]:
     return figures
 
 
+def figures_by_target(*, account, now=None) -> dict[str, LimitFigures]:
+    """`limits_with_spend` by target ("account", "project:<id>", "key:<id>"): for tables' rows."""
+    return {
+        figures.limit.target_value: figures
+        for figures in limits_with_spend(account=account, now=now)
+    }
+
+
+def target_figures(*, account, project=None, api_key=None, now=None):
+    """(the live limit's figures or None, the month to date) of the account, a project or a key."""
+    limit = live_limit(account=account, project=project, api_key=api_key)
+    if api_key is not None:
+        project = api_key.project
+    scope = (
+        SpendLimit.Scope.API_KEY
+        if api_key is not None
+        else SpendLimit.Scope.PROJECT
+        if project is not None
+        else SpendLimit.Scope.ACCOUNT
+    )
+    spend = month_spend(
+        account_id=account.pk,
+        project_id=project.pk if project is not None else None,
+        api_key_id=api_key.pk if api_key is not None else None,
+        now=now,
+    )[scope]
+    return (LimitFigures(limit=limit, spend=spend) if limit else None), spend
+
+
 def account_limit_figures(account, *, now=None) -> LimitFigures | None:
     """The account's own limit with its month to date (the Billing page), or None."""
     limit = live_limit(account=account)

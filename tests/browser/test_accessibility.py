@@ -63,6 +63,7 @@ def demo_world():
         f"/projects/{p}/transcripts/{transcript.pk}/",
         f"/projects/{p}/transcripts/{transcript.pk}/delete/",
         "/keys/",
+        f"/keys/{key.pk}/",
         f"/keys/{key.pk}/delete/",
         "/members/",
         f"/members/{reader.pk}/delete/",
