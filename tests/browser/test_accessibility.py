@@ -73,6 +73,7 @@ def demo_world():
         "/reporting/billing/invoices/",
         f"/reporting/billing/invoices/{invoice.pk}/",
         f"/reporting/billing/invoices/{invoice.pk}/print/",
+        "/reporting/limits/",
         "/reporting/alerts/",
         "/reporting/alerts/new/",
         f"/reporting/alerts/{alert.pk}/edit/",
