@@ -16,8 +16,8 @@ class SpendAlert(models.Model):
         PROJECT = "project", "One project"
 
     class Kind(models.TextChoices):
-        THRESHOLD = "threshold", "When month-to-date spend reaches the threshold"
-        PACE = "pace", "When spend is on track to exceed the threshold by month end"
+        THRESHOLD = "threshold", "When month-to-date spend reaches a threshold"
+        PACE = "pace", "When spend is on track to pass a threshold by month end"
 
     class Basis(models.TextChoices):
         AMOUNT = "amount", "Dollars a month"

@@ -30,6 +30,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterField(
+            model_name='spendalert',
+            name='kind',
+            field=models.CharField(choices=[('threshold', 'When month-to-date spend reaches a threshold'), ('pace', 'When spend is on track to pass a threshold by month end')], default='threshold', max_length=10),
+        ),
         migrations.AlterModelOptions(
             name='spendalert',
             options={'ordering': ['id']},

@@ -108,8 +108,8 @@ def test_percent_thresholds_are_shares_of_the_limit_on_what_the_alert_watches(
     limit_on(team, 50)
     limit_on(team, 200, project=production)
     page = clients["reader"].get(reverse("reporting:alerts")).content.decode()
-    assert "50 % of the limit, 80 % of the limit, 100 % of the limit" in page
-    assert "of $50.00" in page and "of $200.00" in page
+    assert "50 %, 80 %, 100 % of the $50.00 limit" in page
+    assert "50 % of the $200.00 limit" in page
     # $30 is 60 % of the account's $50 limit and 15 % of the project's $200 limit.
     assert check(django_capture_on_commit_callbacks) == 1
     firing = SpendAlertFiring.objects.get()
