@@ -24,10 +24,11 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from common import write_section
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DB_PREFIX = os.environ.get("BENCH_DATABASE_PREFIX", "postgres://postgres@127.0.0.1:5432/")
-MARK_BEGIN, MARK_END = "<!-- keys-auth:begin -->", "<!-- keys-auth:end -->"
 
 
 def _git(*args, cwd=ROOT) -> str:
@@ -188,7 +189,6 @@ def main() -> None:
     ratio = statistics.median(ratios)
     report = "\n".join(
         [
-            MARK_BEGIN,
             "## Key checks on the hot path (`benchmarks/keys_auth.py`)",
             "",
             f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} "
@@ -219,19 +219,11 @@ def main() -> None:
             f"{statistics.median(cpu_ratios):.3f}x (rounds: "
             + ", ".join(f"{r:.3f}" for r in cpu_ratios)
             + ").",
-            MARK_END,
         ]
     )
     print(report)
     if args.write:
-        readme = HERE / "README.md"
-        text = readme.read_text()
-        if MARK_BEGIN in text:
-            start, end = text.index(MARK_BEGIN), text.index(MARK_END) + len(MARK_END)
-            text = text[:start] + report + text[end:]
-        else:
-            text = text.rstrip() + "\n\n" + report + "\n"
-        readme.write_text(text)
+        write_section("keys-auth", report)
 
 
 if __name__ == "__main__":

@@ -20,49 +20,13 @@ import io
 import os
 import platform
 import statistics
-import sys
 import tempfile
 import time
 import wave
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-MARK_BEGIN, MARK_END = "<!-- limits:begin -->", "<!-- limits:end -->"
-
-
-def _setup_environment() -> None:
-    url = os.environ.get(
-        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/console_bench_limits"
-    )
-    os.environ.update(
-        {
-            "DATABASE_URL": url,
-            "DEBUG": "false",
-            "SECRET_KEY": "benchmark-only",
-            "ALLOWED_HOSTS": "testserver",
-            "SECURE_SSL_REDIRECT": "false",
-            "SECURE_COOKIES": "false",
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            # The queued transcripts go nowhere: no worker, no broker to wait on.
-            "CELERY_BROKER_URL": "memory://",
-            # Hundreds of requests a minute from one key, past any plan's rate (C3): what is
-            # measured here is the same with or without it.
-            "RATELIMIT_ENABLE": "false",
-            "VAR_DIR": str(Path(tempfile.gettempdir()) / "console-bench-limits-var"),
-        }
-    )
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+from common import django_in_process, write_section
 
 
 def _wav(seconds: int) -> bytes:
@@ -82,7 +46,14 @@ def main() -> None:
     parser.add_argument("--pending", type=int, default=10_000)
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
-    _setup_environment()
+    django_in_process(
+        "console_bench_limits",
+        # The queued transcripts go nowhere: no worker, no broker to wait on.
+        CELERY_BROKER_URL="memory://",
+        # Hundreds of requests a minute from one key, past any plan's rate (C3): what is
+        # measured here is the same with or without it.
+        RATELIMIT_ENABLE="false",
+    )
 
     from django.conf import settings
     from django.core.management import call_command
@@ -213,7 +184,6 @@ def main() -> None:
     ratio = statistics.median(ratios)
     report = "\n".join(
         [
-            MARK_BEGIN,
             "## Spend-limit check on `POST /v2/transcript` (`benchmarks/limits.py`)",
             "",
             f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} "
@@ -236,19 +206,11 @@ def main() -> None:
             f"**Ratio {ratio:.3f}x** (median of the rounds' ratios; target ≤ 1.2x); per round: "
             + ", ".join(f"{r:.3f}" for r in ratios)
             + ".",
-            MARK_END,
         ]
     )
     print(report)
     if args.write:
-        readme = HERE / "README.md"
-        text = readme.read_text()
-        if MARK_BEGIN in text:
-            start, end = text.index(MARK_BEGIN), text.index(MARK_END) + len(MARK_END)
-            text = text[:start] + report + text[end:]
-        else:
-            text = text.rstrip() + "\n\n" + report + "\n"
-        readme.write_text(text)
+        write_section("limits", report)
 
 
 if __name__ == "__main__":

@@ -18,46 +18,12 @@ import argparse
 import os
 import platform
 import statistics
-import sys
-import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-MARK_BEGIN = "<!-- ratelimit:begin -->"
-MARK_END = "<!-- ratelimit:end -->"
+from common import django_in_process, write_section
+
 KEYS = 50
-
-
-def _setup_environment() -> None:
-    url = os.environ.get(
-        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/console_bench_ratelimit"
-    )
-    os.environ.update(
-        {
-            "DATABASE_URL": url,
-            "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/12"),
-            "DEBUG": "false",
-            "SECRET_KEY": "benchmark-only",
-            "ALLOWED_HOSTS": "testserver",
-            "SECURE_SSL_REDIRECT": "false",
-            "SECURE_COOKIES": "false",
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "VAR_DIR": str(Path(tempfile.gettempdir()) / "console-bench-ratelimit-var"),
-        }
-    )
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
 
 
 def main() -> None:
@@ -66,7 +32,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
-    _setup_environment()
+    django_in_process(
+        "console_bench_ratelimit",
+        REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/12"),
+    )
 
     from django.core.management import call_command
     from django.test import Client, override_settings
@@ -131,7 +100,6 @@ def main() -> None:
     ratio = statistics.median(ratios)
     report = "\n".join(
         [
-            MARK_BEGIN,
             "## Per-key request rate limit on `/v2` (`benchmarks/ratelimit.py`)",
             "",
             f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} "
@@ -153,19 +121,11 @@ def main() -> None:
             + ", ".join(f"{r:.3f}" for r in ratios)
             + ". The cheapest call: on a transcript create (about 7 ms) the same "
             "absolute cost is a far smaller share.",
-            MARK_END,
         ]
     )
     print(report)
     if args.write:
-        readme = HERE / "README.md"
-        text = readme.read_text()
-        if MARK_BEGIN in text:
-            before, rest = text.split(MARK_BEGIN, 1)
-            text = before + report + rest.split(MARK_END, 1)[1]
-        else:
-            text = text.rstrip() + "\n\n" + report + "\n"
-        readme.write_text(text)
+        write_section("ratelimit", report)
 
 
 if __name__ == "__main__":

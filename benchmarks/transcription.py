@@ -28,6 +28,8 @@ import wave
 from datetime import UTC, datetime
 from pathlib import Path
 
+from common import write_section
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -251,18 +253,6 @@ def measure_freshness(long_wav: Path) -> dict:
             "interval": settings.CELERY_BEAT_SCHEDULE["usage-aggregate"]["schedule"]}  # fmt: skip
 
 
-def _write_readme(section: str) -> None:
-    readme = ROOT / "benchmarks" / "README.md"
-    text = readme.read_text()
-    begin, end = "<!-- transcription:begin -->", "<!-- transcription:end -->"
-    block = f"{begin}\n{section}\n{end}"
-    if begin in text:
-        text = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S)
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    readme.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--write-readme", action="store_true")
@@ -325,7 +315,7 @@ def main() -> None:
     ])  # fmt: skip
     print(section)
     if args.write_readme:
-        _write_readme(section)
+        write_section("transcription", section)
 
 
 if __name__ == "__main__":
