@@ -8,7 +8,7 @@ by its whole URL (chat tools put their token in the path).
 
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -92,6 +92,25 @@ def _clean_description(description: str) -> str:
     return description
 
 
+def _clean_fields(*, url: str, events: Sequence[str], description: str, enabled: bool) -> dict:
+    """An endpoint's fields, checked: every field's problem told at once."""
+    fields: dict[str, Any] = {"enabled": bool(enabled)}
+    errors: dict[str, Any] = {}
+    checks: tuple[tuple[str, Callable[[Any], Any], Any], ...] = (
+        ("url", _clean_url, url),
+        ("events", _clean_events, events),
+        ("description", _clean_description, description),
+    )
+    for name, clean, value in checks:
+        try:
+            fields[name] = clean(value)
+        except ValidationError as error:
+            error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+    return fields
+
+
 def _new_secret() -> tuple[str, str, str]:
     """(secret, its sealed form, the prefix kept to recognise it)."""
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
@@ -118,12 +137,7 @@ def webhook_endpoint_create(
 ) -> NewSecret:
     """A new endpoint for `events`, within the account's cap; its secret is returned once."""
     ensure_can(actor=actor, account=account, action=Action.MANAGE_WEBHOOKS)
-    fields = {
-        "url": _clean_url(url),
-        "events": _clean_events(events),
-        "description": _clean_description(description),
-        "enabled": bool(enabled),
-    }
+    fields = _clean_fields(url=url, events=events, description=description, enabled=enabled)
     account = locked_account(account)
     if WebhookEndpoint.objects.for_account(account).count() >= MAX_ENDPOINTS_PER_ACCOUNT:
         raise ValidationError(
@@ -176,12 +190,7 @@ def webhook_endpoint_update(
 ) -> WebhookEndpoint:
     """Change where the endpoint is, what it receives and whether it receives anything."""
     ensure_can(actor=actor, account=account, action=Action.MANAGE_WEBHOOKS)
-    fields = {
-        "url": _clean_url(url),
-        "events": _clean_events(events),
-        "description": _clean_description(description),
-        "enabled": bool(enabled),
-    }
+    fields = _clean_fields(url=url, events=events, description=description, enabled=enabled)
     endpoint = _locked(account, endpoint)
     changed = [name for name, value in fields.items() if getattr(endpoint, name) != value]
     if not changed:
