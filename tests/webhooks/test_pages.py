@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from tests.webhooks.support import PUBLIC_URL, make_endpoint
 from webhooks.models import WebhookDelivery, WebhookEndpoint
-from webhooks.services import webhook_redeliver, webhook_test_send
+from webhooks.services import webhook_endpoint_create, webhook_redeliver, webhook_test_send
 from webhooks.values import MAX_ENDPOINTS_PER_ACCOUNT
 
 pytestmark = pytest.mark.django_db
@@ -97,6 +97,15 @@ def test_events_must_be_chosen_from_the_list(team, clients):
     for events in ([], ["nope"], ["test"]):
         response = clients["admin"].post(reverse("webhooks:create"), {**FORM, "events": events})
         assert "Choose" in response.content.decode()
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_the_service_tells_every_bad_field_at_once(team):
+    with pytest.raises(ValidationError) as refused:
+        webhook_endpoint_create(
+            account=team.account, actor=team.admin, url="http://10.0.0.1/x", events=[]
+        )
+    assert set(refused.value.message_dict) == {"url", "events"}
     assert not WebhookEndpoint.objects.exists()
 
 
