@@ -186,7 +186,7 @@ def measure_freshness(long_wav: Path) -> dict:
     from reporting.usage.models import PendingUsage
     from reporting.usage.services import usage_event_record
     from transcripts.models import Transcript, Upload
-    from transcripts.tasks import transcription_enqueue
+    from transcripts.worker import transcription_enqueue
 
     account, _ = Account.objects.get_or_create(
         name="Bench transcription", defaults={"plan": "enterprise"}

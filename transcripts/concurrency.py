@@ -8,7 +8,7 @@ account's row, so that concurrent creates and finishes never admit more than
 the limit, and creates take the same lock before their row is made, so that
 creation order is admission order.
 
-Sending the admitted transcripts to the workers is `transcripts.tasks`'s part.
+Sending the admitted transcripts to the workers is `transcripts.worker`'s part.
 """
 
 import uuid

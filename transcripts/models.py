@@ -29,7 +29,7 @@ class Upload(models.Model):
         db_table = "projects_upload"
         ordering = ["-created_at"]
         indexes = [
-            # The clean-up's query: live uploads by age (transcripts.tasks.uploads_purge_unused).
+            # The clean-up's query: live uploads by age (transcripts.housekeeping.uploads_purge_unused).
             models.Index(
                 fields=["created_at"],
                 condition=models.Q(deleted_at__isnull=True),

@@ -7,7 +7,7 @@ from django.db import transaction
 from projects.models import Project
 from transcripts.services import project_transcripts_purge
 from transcripts.storage import delete_project_files_on_commit
-from transcripts.tasks import transcripts_start_next
+from transcripts.worker import transcripts_start_next
 
 
 def project_purge(sender, *, project, **kwargs) -> None:

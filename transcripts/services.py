@@ -2,7 +2,8 @@
 
 Every function here starts from an API key's project (P2, P3) or the console's
 account; none looks an upload or transcript up by id alone. The worker's side
-(running a transcription, the watchdog) is in `transcripts.tasks`.
+(running a transcription) is in `transcripts.worker`, the watchdog in
+`transcripts.housekeeping`.
 """
 
 import uuid
@@ -39,7 +40,7 @@ from transcripts.errors import (
 )
 from transcripts.models import Transcript, Upload
 from transcripts.options import TranscriptOptions
-from transcripts.tasks import WEBHOOK_HEADER_PURPOSE, transcripts_start_waiting
+from transcripts.worker import WEBHOOK_HEADER_PURPOSE, transcripts_start_waiting
 
 # What the reference API shows in place of a deleted transcript's content.
 DELETED_TEXT = "Deleted by user."

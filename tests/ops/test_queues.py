@@ -15,6 +15,7 @@ import redis
 from config.celery import app
 from reporting import tasks as reporting_tasks
 from transcripts import tasks as transcript_tasks
+from transcripts import worker as transcript_worker
 
 QUEUES = ("transcription", "default")
 
@@ -56,6 +57,14 @@ def test_transcription_lands_on_its_own_queue_and_usage_folding_on_the_default(b
         "reporting.tasks.close_invoices",
         "transcripts.tasks.expire_stuck_transcripts",
     ]
+
+
+def test_the_transcription_worker_sends_its_tasks_by_name_to_their_queues(broker):
+    transcript_worker.transcription_enqueue(uuid.uuid4())
+    transcript_worker.webhook_enqueue(uuid.uuid4())
+
+    assert _task_names(broker, "transcription") == ["transcripts.tasks.transcribe"]
+    assert _task_names(broker, "default") == ["transcripts.tasks.deliver_webhook"]
 
 
 def test_the_beat_schedule_sends_nothing_to_the_transcription_queue(settings):

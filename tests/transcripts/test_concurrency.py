@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.plans import PlanCode, get_plan
 from tests.transcripts.api_support import make_key, stored_upload
-from transcripts import tasks
+from transcripts import housekeeping, worker
 from transcripts.models import Transcript
 
 FREE_SLOTS = get_plan(PlanCode.FREE).transcription_concurrency
@@ -56,12 +56,12 @@ def test_beyond_the_limit_transcripts_wait_and_start_in_order_as_others_finish(
 
     # A run message for a waiting transcript (sent again by the watchdog) does not start it.
     with django_capture_on_commit_callbacks(execute=True):
-        tasks.transcript_run(transcript_id=ids[-1])
+        worker.transcript_run(transcript_id=ids[-1])
     assert Transcript.objects.get(pk=ids[-1]).is_waiting_for_slot
 
     # One finishes (its file is not audio: error): the oldest waiting one starts.
     with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.transcript_run(transcript_id=ids[2]).status == "error"
+        assert worker.transcript_run(transcript_id=ids[2]).status == "error"
     assert _admitted(project) == [True] * 6 + [False] * 2
 
     # One stuck past its deadline is moved to error: the next one starts.
@@ -69,13 +69,13 @@ def test_beyond_the_limit_transcripts_wait_and_start_in_order_as_others_finish(
         status="processing", deadline_at=timezone.now() - timedelta(minutes=1)
     )
     with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.transcripts_expire_stuck() == 1
+        assert housekeeping.transcripts_expire_stuck() == 1
     assert _admitted(project) == [True] * 7 + [False]
 
     # The watchdog neither admits beyond the limit nor out of order.
     later = timezone.now() + timedelta(days=1)
     with django_capture_on_commit_callbacks(execute=True):
-        tasks.transcripts_requeue_waiting(now=later)
+        housekeeping.transcripts_requeue_waiting(now=later)
     assert _admitted(project) == [True] * 7 + [False]
     running = Transcript.objects.filter(
         project=project, admitted_at__isnull=False, status__in=["queued", "processing"]
@@ -134,7 +134,7 @@ def test_racing_creates_and_finishes_admit_exactly_the_limit_in_creation_order(a
     def finish(transcript_id):
         try:
             barrier.wait()
-            tasks.transcript_run(transcript_id=transcript_id)
+            worker.transcript_run(transcript_id=transcript_id)
         except Exception as error:
             errors.append(error)
         finally:

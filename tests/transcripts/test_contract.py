@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from tests.transcripts.api_support import stored_transcript, stored_upload
 from transcripts.engines import EngineOptions
+from transcripts.housekeeping import uploads_purge_unused
 from transcripts.models import Transcript, Upload
-from transcripts.tasks import engine_options, uploads_purge_unused, webhook_backoff
+from transcripts.worker import engine_options, webhook_backoff
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from reporting.limits.models import SpendLimitNotice, SpendReservation
 from reporting.models import UsageEvent
 from reporting.usage.services import usage_event_record
 from tests.transcripts.api_support import make_key, stored_upload
-from transcripts import tasks
+from transcripts import worker
 from transcripts.models import Transcript, Upload
 
 CENT = 10_000
@@ -181,7 +181,7 @@ def test_a_file_deleted_before_its_turn_releases_the_reservation(api_world, team
     response = create(Client(), world.secret, upload)
     assert SpendReservation.objects.open().count() == 1
     Upload.objects.filter(pk=upload.pk).update(path="")
-    transcript = tasks.transcript_run(transcript_id=response.json()["id"])
+    transcript = worker.transcript_run(transcript_id=response.json()["id"])
     assert transcript.status == "error"
     assert SpendReservation.objects.get().status == "released"
     assert not UsageEvent.objects.exists()

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from reporting.models import UsageEvent
 from tests.transcripts.api_support import HEARD, stored_transcript, stored_upload
-from transcripts import tasks
+from transcripts import tasks, worker
+from transcripts.engines import Result
 from transcripts.models import Transcript, Upload
 
 pytestmark = pytest.mark.django_db
@@ -146,10 +147,7 @@ def test_the_watchdog_moves_stuck_transcripts_to_error_and_the_file_can_be_retri
     assert running.status == "processing"
     assert not UsageEvent.objects.exists()
     # The worker's late result does not overwrite the error.
-    from transcripts.engines import Result
-    from transcripts.tasks import _finish
-
-    _finish(stuck.pk, result=Result(text="late", duration=1.0))
+    worker.transcript_finish(stuck.pk, result=Result(text="late", duration=1.0))
     stuck.refresh_from_db()
     assert stuck.status == "error" and stuck.text is None
     assert not UsageEvent.objects.exists()
@@ -173,12 +171,10 @@ def test_the_watchdog_is_on_the_beat_schedule():
 
 
 def test_a_claimed_transcript_gets_a_deadline_that_grows_with_the_audio(api_world, speech_wav):
-    from transcripts.tasks import _deadline
-
     start = timezone.now()
-    assert _deadline(start, 10) == start + timedelta(seconds=settings.TRANSCRIPT_MIN_TIMEOUT)
+    assert worker._deadline(start, 10) == start + timedelta(seconds=settings.TRANSCRIPT_MIN_TIMEOUT)
     long_audio = settings.TRANSCRIPT_MIN_TIMEOUT  # seconds
-    assert _deadline(start, long_audio) == start + timedelta(seconds=4 * long_audio)
+    assert worker._deadline(start, long_audio) == start + timedelta(seconds=4 * long_audio)
 
 
 def test_the_key_name_stays_after_the_key_is_deleted(

@@ -15,7 +15,7 @@ from django.db import connection
 from django.test import Client
 
 from tests.transcripts.api_support import encode, espeak, share_heard
-from transcripts import tasks
+from transcripts import worker as transcripts_worker
 from transcripts.models import Transcript
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -141,7 +141,7 @@ def test_a_file_past_the_time_limit_fails_alone(worker, api_world, speech_wav, t
 
     stopped = _finished(slow, log, timeout=SOFT_LIMIT + 60)
     assert stopped.status == "error"
-    assert stopped.error == tasks.TIME_LIMIT_ERROR
+    assert stopped.error == transcripts_worker.TIME_LIMIT_ERROR
     assert f"Soft time limit ({SOFT_LIMIT}s) exceeded" in log.read_text()
     # The same worker transcribes the next file.
     after = _finished(then, log)
