@@ -72,7 +72,7 @@ def test_seed_prints_links_to_the_served_port_and_closes_last_month(
 
 
 def test_demo_email_prints_whole_links_in_8bit(team, settings, django_capture_on_commit_callbacks):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     with django_capture_on_commit_callbacks(execute=True):
         invitation = invitation_create(
             account=team.account, actor=team.owner, email="n@x.test", role="reader"
