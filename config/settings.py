@@ -177,6 +177,9 @@ else:
         "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     }
 RATELIMIT_USE_CACHE = "ratelimit"
+# Seconds a producer's authorization (/internal/usage/authorize) holds its estimate
+# when no event settles it and nobody releases it: a crashed producer frees it then.
+SPEND_AUTHORIZATION_TTL = int(env("SPEND_AUTHORIZATION_TTL", str(24 * 3600)))
 # Per-key request rates (C3) and the admin API's. Off only where a load test
 # measures something else at thousands of requests a second (benchmarks/).
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
@@ -345,6 +348,10 @@ CELERY_BEAT_SCHEDULE = {
     "streaming-sessions-expire": {
         "task": "reporting.tasks.expire_streaming_sessions",
         "schedule": 60.0,
+    },
+    "spend-authorizations-expire": {
+        "task": "reporting.tasks.expire_spend_authorizations",
+        "schedule": 300.0,
     },
     # Also run by aggregate_usage right after each pass that counted new usage.
     "spend-alerts-check": {

@@ -7,6 +7,7 @@ from celery import shared_task
 
 from reporting.alerts.services import spend_alerts_check
 from reporting.billing.services import autopay_run, invoices_close_due
+from reporting.limits.services import spend_authorizations_expire
 from reporting.usage.retention import usage_events_retire, usage_partitions_ensure
 from reporting.usage.services import streaming_sessions_expire, usage_aggregate
 
@@ -25,6 +26,12 @@ def aggregate_usage() -> int:
 def expire_streaming_sessions() -> int:
     """Close streaming sessions open past the maximum duration, billed that maximum."""
     return streaming_sessions_expire()
+
+
+@shared_task
+def expire_spend_authorizations() -> int:
+    """Release producers' authorizations that no event settled in time."""
+    return spend_authorizations_expire()
 
 
 @shared_task

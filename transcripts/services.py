@@ -195,6 +195,9 @@ def _queue(
             # The worst case is known now (a remote file's once the worker has fetched it).
             with storage.local_path(upload.path) as path:
                 spend.reserve(transcript, account_id=account_id, path=path)
+        else:
+            # Not fetched yet, so nothing to hold; a limit already reached refuses it now.
+            spend.refuse_if_reached(transcript, account_id=account_id)
         # Started at once when the account has a free slot; else it waits its turn, queued.
         transcripts_start_waiting(account)
     return transcript

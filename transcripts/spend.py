@@ -12,6 +12,7 @@ from pathlib import Path
 from reporting import pricing
 from reporting.limits.models import SpendReservation
 from reporting.limits.services import (
+    spend_check_reached,
     spend_limit_note_refusal,
     spend_reservation_release,
     spend_reservation_settle,
@@ -80,6 +81,19 @@ def reserve(
             amount_micros=worst_case,
             kind=SpendReservation.Kind.TRANSCRIPT,
             reference=usage_key(transcript.pk),
+        )
+    except SpendLimitReached as refusal:
+        raise OverSpendLimit(refusal.message, refusal=refusal) from refusal
+
+
+def refuse_if_reached(transcript: Transcript, *, account_id: int) -> None:
+    """Raise OverSpendLimit when a limit covering the transcript is already reached: for a
+    remote file, whose worst case is known (and reserved) only once the worker fetched it."""
+    try:
+        spend_check_reached(
+            account_id=account_id,
+            project_id=transcript.project_id,
+            api_key_id=transcript.api_key_id,
         )
     except SpendLimitReached as refusal:
         raise OverSpendLimit(refusal.message, refusal=refusal) from refusal

@@ -170,7 +170,9 @@ def transcript_run(*, transcript_id: Any) -> Transcript | None:
                         duration=info.duration,
                     )
                 except OverSpendLimit as exc:
-                    spend.note_refusal(exc)
+                    # Told once the limit rows are unlocked: the notice's row takes a
+                    # lock on the account, which a create holds while it waits for them.
+                    transaction.on_commit(partial(spend.note_refusal, exc))
                     return transcript_fail(transcript, exc.message)
             transcript.status = Transcript.Status.PROCESSING
             transcript.started_at = now

@@ -94,7 +94,7 @@ def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> Webhoo
     """Make the delivery's next attempt if it is due and nobody else is making it.
 
     Returns the delivery as it stands after the attempt, or None when there was
-    nothing to do (not due, already done, or another worker holds it).
+    nothing to do (not due, already done, another worker holds it, or it was deleted).
     """
     now = now or timezone.now()
     delivery = _claim(delivery_id, now)
@@ -115,16 +115,14 @@ def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> Webhoo
     else:
         # The last retry falls on the deadline itself, so the 24 hours are used in full.
         delivery.next_attempt_at = min(now + retry_delay(delivery.attempts), deadline)
-    delivery.save(
-        update_fields=[
-            "attempts",
-            "last_attempt_at",
-            "response_code",
-            "last_error",
-            "status",
-            "next_attempt_at",
-        ]
+    fields = ["attempts", "last_attempt_at", "response_code", "last_error", "status"]
+    # A filtered update: the endpoint (and with it this delivery) may have been
+    # deleted while the POST was under way, which leaves nothing to record.
+    recorded = WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        **{name: getattr(delivery, name) for name in [*fields, "next_attempt_at"]}
     )
+    if not recorded:
+        return None
     if error:
         logger.info(
             "Webhook delivery %s attempt %d failed: %s", delivery.pk, delivery.attempts, error

@@ -145,8 +145,19 @@ def usage_authorize(request, body):
 
 @service_endpoint
 def usage_reservation_release(request, body, reservation_id):
-    """The authorized work will record no usage: its reservation stops counting."""
-    reservation = SpendReservation.objects.filter(pk=reservation_id).first()
+    """The authorized work will record no usage: its reservation stops counting.
+
+    Only a producer's own authorization, named with its account: a transcript's or
+    a streaming session's hold ends with that work, never from here.
+    """
+    try:
+        account_id = _id(body, "account_id", required=True)
+    except ValidationError as error:
+        return _bad_request(error)
+    # SECURITY: looked up within the account, and among producer authorizations only.
+    reservation = SpendReservation.objects.filter(
+        pk=reservation_id, account_id=account_id, kind=SpendReservation.Kind.AUTHORIZATION
+    ).first()
     if reservation is None:
         return error_response(404, "No such reservation.")
     with transaction.atomic():

@@ -10,8 +10,9 @@ limit covers costs one indexed lookup and holds nothing.
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -25,7 +26,7 @@ from reporting import pricing
 from reporting.amounts import dollars, grouped
 from reporting.limits.models import SpendLimit, SpendLimitNotice, SpendReservation
 from reporting.limits.selectors import covering_limits, month_range, month_spend
-from reporting.limits.values import MAX_LIMIT, MIN_LIMIT, SpendLimitReached
+from reporting.limits.values import MAX_LIMIT, MIN_LIMIT, MonthSpend, SpendLimitReached
 from reporting.signals import spend_limit_reached
 
 logger = logging.getLogger(__name__)
@@ -205,7 +206,6 @@ def spend_reserve(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("spend_reserve must run inside the transaction that starts the work.")
     now = now or timezone.now()
-    month = month_range(now)[0].date()
     # Locked in id order: requests under the same limits queue here, one by one,
     # and each sees the reservations of those before it.
     limits = list(
@@ -217,6 +217,37 @@ def spend_reserve(
         return None
     if callable(amount_micros):
         amount_micros = amount_micros()
+    _refuse_over(
+        limits,
+        account_id=account_id,
+        project_id=project_id,
+        api_key_id=api_key_id,
+        amount_micros=amount_micros,
+        refuse_reached_only=refuse_reached_only,
+        now=now,
+    )
+    return SpendReservation.objects.create(
+        account_id=account_id,
+        project_id=project_id,
+        api_key_id=api_key_id,
+        amount_micros=amount_micros,
+        kind=kind,
+        reference=reference,
+    )
+
+
+def _refuse_over(
+    limits: list[SpendLimit],
+    *,
+    account_id: int,
+    project_id: int | None,
+    api_key_id: int | None,
+    amount_micros: int,
+    refuse_reached_only: bool,
+    now,
+) -> None:
+    """Raise SpendLimitReached for the first of `limits` the work would take past its amount."""
+    month = month_range(now)[0].date()
     reserved = (
         month_spend(
             account_id=account_id,
@@ -227,9 +258,25 @@ def spend_reserve(
         if limits
         else {}
     )
+    summed: dict[str, MonthSpend] | None = None
     for limit in limits:
-        # A counter of an earlier month: nothing recorded under it this month yet.
-        spent = limit.spent_micros if limit.month == month else 0
+        if limit.month == month:
+            spent = limit.spent_micros
+        elif limit.month is not None and limit.month > month:
+            # A producer's clock a few minutes ahead moved the counter into next
+            # month during this month's last minutes: this month is summed instead.
+            if summed is None:
+                summed = month_spend(
+                    account_id=account_id,
+                    project_id=project_id,
+                    api_key_id=api_key_id,
+                    now=now,
+                    parts="spent",
+                )
+            spent = summed[limit.scope].spent
+        else:
+            # A counter of an earlier month: nothing recorded under it this month yet.
+            spent = 0
         used = spent + reserved[limit.scope].reserved
         over = (
             used >= limit.amount_micros
@@ -238,14 +285,44 @@ def spend_reserve(
         )
         if over:
             raise SpendLimitReached(limit, spent_micros=used, period=month)
-    return SpendReservation.objects.create(
+
+
+def spend_check_reached(
+    *, account_id: int, project_id: int | None, api_key_id: int | None, now=None
+) -> None:
+    """Raise SpendLimitReached when a limit covering the work is already reached.
+
+    For work whose worst case is known only later (a remote file, before its
+    fetch): refused at once rather than accepted and failed. Nothing is held;
+    the reservation made once the cost is known checks again, under the locks.
+    """
+    limits = list(
+        covering_limits(account_id=account_id, project_id=project_id, api_key_id=api_key_id)
+    )
+    _refuse_over(
+        limits,
         account_id=account_id,
         project_id=project_id,
         api_key_id=api_key_id,
-        amount_micros=amount_micros,
-        kind=kind,
-        reference=reference,
+        amount_micros=0,
+        refuse_reached_only=True,
+        now=now or timezone.now(),
     )
+
+
+def spend_authorizations_expire(*, now=None) -> int:
+    """Release the producers' authorizations older than SPEND_AUTHORIZATION_TTL that no
+    event settled: a producer that crashed never holds a limit's room for long."""
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.SPEND_AUTHORIZATION_TTL)
+    released = SpendReservation.objects.filter(
+        kind=SpendReservation.Kind.AUTHORIZATION,
+        status=SpendReservation.Status.OPEN,
+        created_at__lt=stale,
+    ).update(status=SpendReservation.Status.RELEASED, closed_at=now)
+    if released:
+        logger.info("Released %d producer authorizations past their time", released)
+    return released
 
 
 def spend_reservation_settle(*, reference: str, event_key: str, cost_micros: int) -> bool:

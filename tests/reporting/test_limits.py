@@ -1,6 +1,7 @@
 """Spend limits: set, clear, month-to-date spend counted exactly, reservations (C1)."""
 
 import functools
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,6 +11,7 @@ from django.utils import timezone
 from accounts.models import AuditAction, AuditEvent
 from reporting.limits import selectors, services
 from reporting.limits.models import SpendLimit, SpendLimitNotice, SpendReservation
+from reporting.limits.selectors import month_range
 from reporting.limits.values import SpendLimitReached
 from reporting.signals import spend_limit_reached
 from reporting.usage.services import streaming_session_open, usage_aggregate
@@ -169,6 +171,58 @@ def test_reservations_count_until_released(usage_world, team):
     assert _reserve(world, DOLLAR // 2) is not None
     first.refresh_from_db()
     assert first.status == SpendReservation.Status.RELEASED
+
+
+def test_an_event_stamped_in_next_month_does_not_empty_this_months_count(usage_world, team, record):
+    """A producer's clock a few minutes ahead at the end of a month (ingest takes up to
+    5 minutes ahead) moves the limit's counter on; this month's spend still counts."""
+    world = usage_world
+    services.spend_limit_set(
+        account=team.account, actor=team.owner, amount_micros=DOLLAR, project=world.production
+    )
+    record(
+        account=world.account, project=world.production, api_key=world.prod_key, quantity=3 * 3600
+    )
+    with pytest.raises(SpendLimitReached):
+        _reserve(world, 1)
+    _start, end = month_range()
+    record(
+        account=world.account,
+        project=world.production,
+        api_key=world.prod_key,
+        quantity=1,
+        occurred_at=end + timedelta(minutes=1),
+    )
+    assert SpendLimit.objects.get().month == end.date()
+    with pytest.raises(SpendLimitReached):
+        _reserve(world, 1)
+
+
+def test_producer_authorizations_no_event_settles_are_released_after_their_time(
+    usage_world, team, settings
+):
+    world = usage_world
+    services.spend_limit_set(
+        account=team.account, actor=team.owner, amount_micros=DOLLAR, project=world.production
+    )
+    held = _reserve(world, DOLLAR)
+    transcript_hold = SpendReservation.objects.create(
+        account_id=world.account.pk,
+        amount_micros=1,
+        kind=SpendReservation.Kind.TRANSCRIPT,
+        reference="transcript:kept",
+    )
+    with pytest.raises(SpendLimitReached):
+        _reserve(world, 1)
+    later = timezone.now() + timedelta(seconds=settings.SPEND_AUTHORIZATION_TTL - 60)
+    assert services.spend_authorizations_expire(now=later) == 0
+    later += timedelta(minutes=2)
+    assert services.spend_authorizations_expire(now=later) == 1
+    held.refresh_from_db()
+    transcript_hold.refresh_from_db()
+    # A transcript's hold ends with the transcript, never by age.
+    assert (held.status, transcript_hold.status) == ("released", "open")
+    assert _reserve(world, DOLLAR // 2) is not None
 
 
 # Pages -------------------------------------------------------------------------

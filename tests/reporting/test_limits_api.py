@@ -77,9 +77,28 @@ def test_a_released_reservation_stops_counting(usage_world, team):
     limits.spend_limit_set(account=team.account, actor=team.owner, amount_micros=CENT)
     held = authorize(world).json()["reservation_id"]
     assert authorize(world, estimate_micros=1).status_code == 429
-    release = post(f"/internal/usage/reservations/{held}/release", {})
+    url = f"/internal/usage/reservations/{held}/release"
+    # Named with its account, and only a producer's authorization.
+    assert post(url, {}).status_code == 400
+    assert post(url, {"account_id": team.outsider_account.pk}).status_code == 404
+    release = post(url, {"account_id": team.account.pk})
     assert release.json() == {"id": held, "status": "released", "released": True}
     assert authorize(world).status_code == 200
+
+
+def test_a_transcripts_hold_cannot_be_released_by_a_producer(usage_world, team):
+    transcript_hold = SpendReservation.objects.create(
+        account_id=team.account.pk,
+        project_id=None,
+        api_key_id=None,
+        amount_micros=CENT,
+        kind=SpendReservation.Kind.TRANSCRIPT,
+        reference="transcript:probe",
+    )
+    url = f"/internal/usage/reservations/{transcript_hold.pk}/release"
+    assert post(url, {"account_id": team.account.pk}).status_code == 404
+    transcript_hold.refresh_from_db()
+    assert transcript_hold.status == "open"
 
 
 @pytest.mark.parametrize(

@@ -225,3 +225,29 @@ def test_a_remote_file_over_the_limit_ends_in_error_without_usage(
     assert UsageEvent.objects.count() == 1
     assert not SpendReservation.objects.exists()
     assert SpendLimitNotice.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_remote_file_under_a_limit_already_reached_is_refused_at_once(
+    api_world, team, local_http, loopback_allowed, django_capture_on_commit_callbacks
+):
+    world = api_world
+    limits.spend_limit_set(
+        account=team.account, actor=team.owner, amount_micros=CENT, project=world.project
+    )
+    spend_best(world, 100)  # 10,278: past the cent already
+    with django_capture_on_commit_callbacks(execute=True):
+        response = Client().post(
+            "/v2/transcript",
+            json.dumps({"audio_url": local_http.url("/long.wav")}),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=world.secret,
+        )
+    assert response.status_code == 429
+    assert response.json()["error"] == (
+        "The monthly spend limit of $0.01 for project Production is reached"
+    )
+    # Nothing queued, nothing fetched, nothing held; the refusal told once.
+    assert not Transcript.objects.exists() and local_http.received == []
+    assert not SpendReservation.objects.exists()
+    assert SpendLimitNotice.objects.count() == 1
