@@ -1,7 +1,14 @@
 from django.contrib import admin
 
 from accounts.admin import ReadOnlyAdmin
-from reporting.models import Invoice, InvoiceLine, LedgerEntry, SpendAlert
+from reporting.models import (
+    Invoice,
+    InvoiceLine,
+    LedgerEntry,
+    SpendAlert,
+    SpendLimit,
+    SpendReservation,
+)
 
 
 class InvoiceLineInline(admin.TabularInline):
@@ -39,4 +46,20 @@ class SpendAlertAdmin(ReadOnlyAdmin):
     list_display = ("account", "scope", "kind", "basis", "thresholds", "created_at")
     list_filter = ("scope", "kind")
     search_fields = ("account__name",)
+    list_select_related = ("account",)
+
+
+@admin.register(SpendLimit)
+class SpendLimitAdmin(ReadOnlyAdmin):
+    list_display = ("account", "scope", "project", "api_key", "amount_micros", "cleared_at")
+    list_filter = ("scope", ("cleared_at", admin.EmptyFieldListFilter))
+    search_fields = ("account__name", "project__name", "api_key__name")
+    list_select_related = ("account", "project", "api_key")
+
+
+@admin.register(SpendReservation)
+class SpendReservationAdmin(ReadOnlyAdmin):
+    list_display = ("id", "account", "kind", "reference", "amount_micros", "status", "created_at")
+    list_filter = ("kind", "status")
+    search_fields = ("account__name", "reference")
     list_select_related = ("account",)

@@ -2,6 +2,7 @@
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import AuditEvent, Membership
@@ -125,9 +126,27 @@ def test_every_admin_page_loads_for_support_with_data(team, staff):
 
     from apikeys.services import apikey_create
     from projects.services import project_create
+    from reporting.limits.services import spend_limit_set, spend_reserve
+    from webhooks.services import webhook_endpoint_create, webhook_test_send
 
     project = project_create(account=team.account, actor=team.owner, name="Production")
     apikey_create(account=team.account, actor=team.owner, project=project, name="Key")
+    spend_limit_set(account=team.account, actor=team.owner, amount_micros=10**6, project=project)
+    with transaction.atomic():
+        spend_reserve(
+            account_id=team.account.pk,
+            project_id=project.pk,
+            api_key_id=None,
+            amount_micros=1,
+            kind="authorization",
+        )
+    endpoint = webhook_endpoint_create(
+        account=team.account,
+        actor=team.owner,
+        url="https://1.1.1.1/hooks/T000/secret-path",
+        events=["api_key.expired"],
+    ).endpoint
+    webhook_test_send(account=team.account, actor=team.owner, endpoint=endpoint)
     client = support_client(staff)
     for model, model_admin in admin.site._registry.items():
         opts = model._meta
@@ -137,4 +156,7 @@ def test_every_admin_page_loads_for_support_with_data(team, staff):
         first = model_admin.get_queryset(response.wsgi_request).first()
         if first is not None:
             change = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[first.pk])
-            assert client.get(change).status_code == 200, change
+            page = client.get(change)
+            assert page.status_code == 200, change
+            # Support sees an endpoint's host, never its sealed URL or secret.
+            assert "secret-path" not in page.content.decode(), change
