@@ -92,6 +92,20 @@ def _clean_description(description: str) -> str:
     return description
 
 
+def _audit(
+    account: Account, actor: Actor, action: str, endpoint: WebhookEndpoint, metadata: dict
+) -> None:
+    """An entry naming the endpoint by its description or host, never its URL."""
+    audit_log(
+        account=account,
+        actor=actor,
+        action=action,
+        target=endpoint,
+        target_label=_label(endpoint),
+        metadata=metadata,
+    )
+
+
 def _clean_fields(*, url: str, events: Sequence[str], description: str, enabled: bool) -> dict:
     """An endpoint's fields, checked: every field's problem told at once."""
     fields: dict[str, Any] = {"enabled": bool(enabled)}
@@ -153,14 +167,7 @@ def webhook_endpoint_create(
         created_by_email=actor_name(actor)[:254],
         **fields,
     )
-    audit_log(
-        account=account,
-        actor=actor,
-        action=AuditAction.WEBHOOK_CREATE,
-        target=endpoint,
-        target_label=_label(endpoint),
-        metadata=_describe(endpoint),
-    )
+    _audit(account, actor, AuditAction.WEBHOOK_CREATE, endpoint, _describe(endpoint))
     return NewSecret(endpoint=endpoint, secret=secret)
 
 
@@ -200,13 +207,12 @@ def webhook_endpoint_update(
     # The URL is stored as its sealed form and its host.
     columns = {"url": ["url_sealed", "host"]}
     endpoint.save(update_fields=[c for name in changed for c in columns.get(name, [name])])
-    audit_log(
-        account=account,
-        actor=actor,
-        action=AuditAction.WEBHOOK_UPDATE,
-        target=endpoint,
-        target_label=_label(endpoint),
-        metadata={**_describe(endpoint), "changed": changed},
+    _audit(
+        account,
+        actor,
+        AuditAction.WEBHOOK_UPDATE,
+        endpoint,
+        {**_describe(endpoint), "changed": changed},
     )
     return endpoint
 
@@ -216,14 +222,7 @@ def webhook_endpoint_delete(*, account: Account, actor: Actor, endpoint: Webhook
     """The endpoint and its delivery log go; pending retries stop."""
     ensure_can(actor=actor, account=account, action=Action.MANAGE_WEBHOOKS)
     endpoint = _locked(account, endpoint)
-    audit_log(
-        account=account,
-        actor=actor,
-        action=AuditAction.WEBHOOK_DELETE,
-        target=endpoint,
-        target_label=_label(endpoint),
-        metadata=_describe(endpoint),
-    )
+    _audit(account, actor, AuditAction.WEBHOOK_DELETE, endpoint, _describe(endpoint))
     endpoint.delete()
 
 
@@ -234,13 +233,12 @@ def webhook_secret_roll(*, account: Account, actor: Actor, endpoint: WebhookEndp
     endpoint = _locked(account, endpoint)
     secret, endpoint.secret_sealed, endpoint.secret_prefix = _new_secret()
     endpoint.save(update_fields=["secret_sealed", "secret_prefix"])
-    audit_log(
-        account=account,
-        actor=actor,
-        action=AuditAction.WEBHOOK_ROLL_SECRET,
-        target=endpoint,
-        target_label=_label(endpoint),
-        metadata={"host": endpoint.host, "secret_prefix": endpoint.secret_prefix},
+    _audit(
+        account,
+        actor,
+        AuditAction.WEBHOOK_ROLL_SECRET,
+        endpoint,
+        {"host": endpoint.host, "secret_prefix": endpoint.secret_prefix},
     )
     return NewSecret(endpoint=endpoint, secret=secret)
 
@@ -323,13 +321,12 @@ def webhook_test_send(
         next_attempt_at=now,
         created_at=now,
     )
-    audit_log(
-        account=account,
-        actor=actor,
-        action=AuditAction.WEBHOOK_TEST,
-        target=endpoint,
-        target_label=_label(endpoint),
-        metadata={"host": endpoint.host, "event_id": delivery.event_id},
+    _audit(
+        account,
+        actor,
+        AuditAction.WEBHOOK_TEST,
+        endpoint,
+        {"host": endpoint.host, "event_id": delivery.event_id},
     )
     _queue([delivery])
     return delivery
@@ -365,13 +362,12 @@ def webhook_redeliver(
         next_attempt_at=now,
         created_at=now,
     )
-    audit_log(
-        account=account,
-        actor=actor,
-        action=AuditAction.WEBHOOK_REDELIVER,
-        target=original.endpoint,
-        target_label=_label(original.endpoint),
-        metadata={"event_id": original.event_id, "event_type": original.event_type},
+    _audit(
+        account,
+        actor,
+        AuditAction.WEBHOOK_REDELIVER,
+        original.endpoint,
+        {"event_id": original.event_id, "event_type": original.event_type},
     )
     _queue([again])
     return again
