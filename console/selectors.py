@@ -10,13 +10,15 @@ from django.utils import timezone
 
 from accounts.mfa.selectors import members_without_mfa
 from accounts.models import Account, AuditEvent, Membership, User
-from accounts.permissions import Action, Role, can
+from accounts.permissions import Action, can
 from accounts.plans import Resource
 from apikeys.models import ApiKey
 from members.models import Invitation
 from projects.models import Project
 from reporting.alerts.models import SpendAlert, SpendAlertFiring
+from reporting.amounts import dollars, grouped
 from reporting.billing.models import Invoice
+from reporting.limits.selectors import limits_with_spend
 from reporting.usage.models import UsageRollup
 from transcripts.models import Transcript
 
@@ -70,7 +72,7 @@ def _mfa_items(account: Account) -> list[Attention]:
             )
         ]
     # Not required: advisable for those who can change things (Owners and Admins).
-    managers = [m for m in without if m.role in (Role.OWNER, Role.ADMIN)]
+    managers = [m for m in without if can(m, Action.MANAGE_SETTINGS)]
     if not managers:
         return []
     count = len(managers)
@@ -165,12 +167,31 @@ def _limit_items(account: Account) -> list[Attention]:
 
 
 def spend_limit_items(account: Account, *, now: datetime) -> list[Attention]:
-    """Spend against the account's, projects' and keys' monthly spend limits (SPEC C1).
-
-    HOOK: there are no spend limits yet. When they land, report each limit above
-    NEAR_LIMIT of its month here (like `_limit_items`), linking to where it is set.
-    """
-    return []
+    """Limits above NEAR_LIMIT of their month (SPEC C1): reached ones refuse work now."""
+    items = []
+    for row in limits_with_spend(account=account, now=now):
+        limit = row.limit
+        if row.spend.total < limit.amount_micros * NEAR_LIMIT:
+            continue
+        amount = grouped(dollars(limit.amount_micros))
+        items.append(
+            Attention(
+                key=f"spend-limit-{limit.pk}",
+                level="danger" if row.reached else "warn",
+                text=(
+                    f"${grouped(dollars(row.spend.total))} of the ${amount} monthly spend "
+                    f"limit for {limit.target_label}"
+                    + (
+                        ": reached, requests it covers are refused."
+                        if row.reached
+                        else ": close to the limit."
+                    )
+                ),
+                url=reverse("reporting:limits"),
+                action="Spend limits",
+            )
+        )
+    return items
 
 
 def needs_attention(account: Account, *, now: datetime | None = None) -> list[Attention]:

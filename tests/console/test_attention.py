@@ -16,11 +16,17 @@ from members.services import invitation_create
 from projects.models import Project
 from projects.services import project_create
 from reporting.alerts.services import spend_alert_create
+from reporting.amounts import dollars
+from reporting.limits.selectors import spend_of
+from reporting.limits.services import spend_limit_set
 from reporting.models import SpendAlertFiring
+from reporting.usage.services import usage_event_record
 from tests.conftest import login_client
 from tests.factories import account_with_owner, enrol_mfa
 
 pytestmark = pytest.mark.django_db
+
+DOLLAR = 1_000_000
 
 
 def _item(page: str, key: str) -> str:
@@ -92,6 +98,41 @@ def test_plan_limits_near_and_at_their_cap(team, clients):
     Project.objects.create(account=team.account, name="P4")
     page = clients["reader"].get(reverse("home")).content.decode()
     assert _item(page, "limit-projects").startswith("danger: 5 of 5 projects")
+
+
+def test_spend_limits_near_and_at_their_amount(team, clients):
+    project = Project.objects.create(account=team.account, name="Production")
+    limit = spend_limit_set(
+        account=team.account, actor=team.owner, amount_micros=10 * DOLLAR, project=project
+    )
+    spend_limit_set(account=team.account, actor=team.owner, amount_micros=1000 * DOLLAR)
+    # $8.50 of $10 on the project: close; the account's $1,000 is far off.
+    usage_event_record(
+        account=team.account,
+        project=project,
+        api_key=None,
+        product="speech_to_text",
+        model="best",
+        quantity=82_700,  # about $8.50 at $0.37 an hour
+        occurred_at=timezone.now(),
+        idempotency_key="near",
+    )
+    spent = spend_of(limit).total
+    assert 8 * DOLLAR <= spent < 10 * DOLLAR
+    page = clients["reader"].get(reverse("home")).content.decode()
+    item = _item(page, f"spend-limit-{limit.pk}")
+    assert item.startswith(
+        f"warn: ${dollars(spent)} of the $10.00 monthly spend limit for project Production: "
+        "close to the limit."
+    )
+    assert reverse("reporting:limits") in item
+    assert "account Acme" not in page
+    spend_limit_set(account=team.account, actor=team.owner, amount_micros=DOLLAR, project=project)
+    page = clients["reader"].get(reverse("home")).content.decode()
+    assert _item(page, f"spend-limit-{limit.pk}").startswith(
+        f"danger: ${dollars(spent)} of the $1.00 monthly spend limit for project Production: "
+        "reached, requests it covers are refused."
+    )
 
 
 def test_nothing_to_do_says_so_and_another_accounts_state_never_shows(team, clients):
