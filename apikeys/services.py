@@ -16,7 +16,7 @@ from accounts.audit import audit_log
 from accounts.emails import send_on_commit
 from accounts.models import Account, AuditAction, Membership
 from accounts.names import clean_name
-from accounts.permissions import Action, Role
+from accounts.permissions import Action, Role, can
 from accounts.plans import Resource
 from accounts.services import check_limit, ensure_can, locked_account
 from apikeys import keys, network
@@ -360,11 +360,12 @@ def _send_notice(api_key: ApiKey, now: datetime) -> None:
             lambda: api_key_expiring.send(sender=ApiKey, api_key=api_key, days_left=days_left),
             robust=True,
         )
-    recipients = list(
-        Membership.objects.filter(account=account, role__in=[Role.OWNER, Role.ADMIN]).values_list(
-            "user__email", flat=True
-        )
-    )
+    # Those who may roll or delete the key, as the permission table says.
+    recipients = [
+        m.user.email
+        for m in Membership.objects.for_account(account).select_related("user")
+        if can(m, Action.MANAGE_API_KEYS)
+    ]
     send_on_commit(subject=subject, body=f"{body}\n\n{link}\n", recipients=recipients)
 
 

@@ -229,7 +229,7 @@ def send_webhook_test(request: HttpRequest, webhook_id: Path[Id]) -> Status[dict
 def redeliver_webhook(
     request: HttpRequest, webhook_id: Path[Id], delivery_id: Path[Id]
 ) -> Status[dict[str, object]]:
-    """A new delivery of the same event (same id); refused (409) while the first is pending."""
+    """A new delivery of the same event (same id); refused (400) while the first is pending."""
     account, actor = acting(request, Action.MANAGE_WEBHOOKS)
     endpoint = _endpoint(account, webhook_id)
     # SECURITY: a delivery of another endpoint or account is a 404.

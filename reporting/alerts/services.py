@@ -520,21 +520,27 @@ def spend_limit_reached_alerts(*, limit_id: int, now=None) -> int:
     now = now or timezone.now()
     period = month_of(now)
     limit = SpendLimit.objects.select_related("account", "project", "api_key").get(pk=limit_id)
-    candidates = SpendAlert.objects.for_account(limit.account).filter(on_limit_reached=True)
+    candidates = [
+        alert
+        for alert in SpendAlert.objects.for_account(limit.account).filter(on_limit_reached=True)
+        if _covers(alert, limit)
+    ]
+    if not candidates:
+        return 0
+    spent = spend_of(limit, now=now).total
     fired = 0
     for alert in candidates:
-        if not _covers(alert, limit):
-            continue
         with transaction.atomic():
             live = _locked_alert(alert)
             if live is None or not live.on_limit_reached:
                 continue
             alert = live
             key = f"{LIMIT_KEY_PREFIX}{limit.pk}"
-            if alert.firings.filter(period=period, generation=alert.generation, threshold=key):
+            if alert.firings.filter(
+                period=period, generation=alert.generation, threshold=key
+            ).exists():
                 continue
             recipients = alert_recipients(alert)
-            spent = spend_of(limit, now=now).total
             SpendAlertFiring.objects.create(
                 account_id=alert.account_id,
                 alert=alert,

@@ -49,11 +49,11 @@ def _targets(body: dict) -> tuple[Account, Project | None, ApiKey | None]:
             raise ValidationError({"project_id": "No such project in this account."})
     api_key = None
     if key_id is not None:
-        keys = ApiKey.objects.for_account(account)
+        keys = ApiKey.objects.for_account(account).select_related("project")
         api_key = (keys.filter(project=project) if project else keys).filter(pk=key_id).first()
         if api_key is None:
             raise ValidationError({"api_key_id": "No such API key in this project."})
-        project = project or Project.objects.get(pk=api_key.project_id)
+        project = project or api_key.project
     return account, project, api_key
 
 

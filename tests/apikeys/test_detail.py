@@ -46,7 +46,10 @@ def test_history_shows_created_scope_allowlist_rolled_and_expired(team, clients,
     assert "from full to read" in history
     assert "from anywhere to 203.0.113.0/24, 2001:db8::/32" in history
     assert f"successor {new.prefix}…" in history
-    assert "admin@acme.test" in history
+    # Who did it is the audit log's to tell: Owners and Admins, not Readers (B1).
+    assert "admin@acme.test" not in history
+    admin_page = clients["admin"].get(reverse("apikeys:detail", args=[old.pk])).content.decode()
+    assert "admin@acme.test" in admin_page[admin_page.index('id="history"') :]
     assert 'id="key-scope">Read' in page
     assert "Expired" in page
 

@@ -84,6 +84,11 @@ def test_bad_amounts_change_nothing(team, amount):
 def test_readers_and_outsiders_cannot_set(usage_world, team):
     with pytest.raises(PermissionDenied):
         services.spend_limit_set(account=team.account, actor=team.reader, amount_micros=DOLLAR)
+    # SECURITY: someone of another account cannot set or clear this account's limits.
+    with pytest.raises(PermissionDenied):
+        services.spend_limit_set(account=team.account, actor=team.outsider, amount_micros=DOLLAR)
+    with pytest.raises(PermissionDenied):
+        services.spend_limit_clear(account=team.account, actor=team.outsider)
     with pytest.raises(ValidationError):
         # SECURITY: another account's project is not a target.
         services.spend_limit_set(
