@@ -13,7 +13,12 @@ from accounts.permissions import Action, can, requires
 from reporting.amounts import dollars, grouped
 from reporting.limits import services
 from reporting.limits.forms import ACCOUNT, SpendLimitForm, TargetForm, target_limit_form
-from reporting.limits.selectors import figures_by_target, limits_with_spend, target_figures
+from reporting.limits.selectors import (
+    figures_by_target,
+    limits_with_spend,
+    live_limit,
+    target_figures,
+)
 from reporting.limits.values import MAX_LIMIT, MIN_LIMIT
 
 
@@ -77,12 +82,29 @@ def limit_set(request):
 
 
 @requires(Action.MANAGE_SPEND_LIMITS)
-@require_POST
 def limit_clear(request):
-    form = TargetForm(request.POST, account=request.account)
+    """POST clears; GET is the confirm page (the dialog's, without JavaScript)."""
+    form = TargetForm(
+        request.POST if request.method == "POST" else request.GET, account=request.account
+    )
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return redirect(_back(form))
+    if request.method != "POST":
+        limit = live_limit(account=request.account, **form.target_kwargs())
+        if limit is None:
+            messages.error(request, "There is no spend limit to clear there.")
+            return redirect(_back(form))
+        return render(
+            request,
+            "reporting/limits/clear.html",
+            {
+                "nav": "reporting",
+                "limit": limit,
+                "back": form.cleaned_data.get("back") or "limits",
+                "cancel_url": _back(form),
+            },
+        )
     try:
         services.spend_limit_clear(
             account=request.account, actor=request.user, **form.target_kwargs()

@@ -251,8 +251,22 @@ def test_owner_sets_changes_and_clears_limits_from_the_pages(usage_world, team, 
     assert 'id="account-limit-amount">$1,234.50<' in billing
     page = owner.get("/reporting/limits/").content.decode()
     assert "Project Production" in page and 'id="limit-form"' in page
+    # Clearing asks first: a dialog, or this page without JavaScript; nothing changes on GET.
+    confirm_url = "/reporting/limits/clear/?limit-target=account&limit-back=billing"
+    assert f'href="{confirm_url.replace("&", "&amp;")}"' in billing
+    assert 'data-dialog="clear-limit-' in billing and "Clear the spend limit for account" in billing
+    confirm = owner.get(confirm_url).content.decode()
+    assert (
+        "Clear the spend limit for account Acme?" in confirm and "$1,234.50 monthly cap" in confirm
+    )
+    assert 'href="/reporting/billing/">Cancel' in confirm
+    assert selectors.live_limit(account=team.account) is not None
+    assert clients["reader"].get(confirm_url).status_code == 403
     owner.post("/reporting/limits/clear/", {"limit-target": "account", "limit-back": "billing"})
     assert selectors.live_limit(account=team.account) is None
+    # A limit cleared meanwhile: the confirm page says so rather than offering to clear nothing.
+    gone = owner.get(confirm_url, follow=True).content.decode()
+    assert "There is no spend limit to clear there." in gone
     assert selectors.live_limit(account=team.account, project=world.production) is not None
 
 
